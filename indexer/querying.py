@@ -1,0 +1,276 @@
+"""User query text into a bounded Whoosh query, with tag synonyms, and back into highlights.
+
+Every way a query can cost unbounded time is refused here with a `QueryError` that says why:
+over-long input, deep nesting, leading or bare wildcards, prefixes that expand to too many
+words, fuzzy distances over 2 and ranges. Highlighting is our own, so it is exactly
+"escaped text plus `<mark>`".
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from whoosh import query as wq
+from whoosh.analysis.analyzers import Analyzer
+from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, MultifieldParser
+from whoosh.qparser.plugins import GtLtPlugin, RangePlugin, RegexPlugin
+from whoosh.reading import IndexReader
+
+from . import schema
+from .errors import QueryError
+from .models import TagInfo
+
+MAX_QUERY_CHARS = 300
+MAX_NESTING = 8
+MAX_TERMS = 24
+MAX_FUZZY_DISTANCE = 2
+MIN_PREFIX_CHARS = 2
+MAX_PREFIX_EXPANSION = 400
+SNIPPET_CHARS = 240
+
+PROSE_FIELDS = frozenset({"title", "description", "body", "text"})
+NAME_FIELDS = frozenset({"guests", "tags", "libraries"})
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+QUERY_WORD = re.compile(r"(?<![\w:~*?])(?P<word>[^\W\d_][\w'.]*[\w])(?![\w:~*?])")
+OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """A checked query, and what highlighting needs to find its words again."""
+
+    text: str
+    query: wq.Query
+    words: frozenset[str]  # analysed words, as the prose analyser writes them
+    prefixes: frozenset[str]
+
+
+def make_parser(whoosh_schema: schema.Schema) -> MultifieldParser:
+    parser = MultifieldParser(list(schema.SEARCH_FIELDS), whoosh_schema)
+    # Ranges, comparisons and regexes have unbounded cost: their syntax stays plain words.
+    for plugin_class in (RangePlugin, GtLtPlugin, RegexPlugin):
+        parser.remove_plugin_class(plugin_class)
+    parser.add_plugin(FuzzyTermPlugin())
+    parser.add_plugin(FieldAliasPlugin(schema.FIELD_ALIASES))
+    return parser
+
+
+def check_text(text: str) -> str:
+    """Refuse input that is too long or too deeply nested before the parser sees it."""
+    text = CONTROL_CHARS.sub(" ", text).strip()
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(f"query is {len(text):,} characters; at most {MAX_QUERY_CHARS} please")
+    depth = deepest = 0
+    for char in text:
+        depth += char == "("
+        depth -= char == ")" and depth > 0
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise QueryError(f"query nests parentheses {deepest} deep; at most {MAX_NESTING}")
+    return text
+
+
+def parse_query(
+    text: str,
+    parser: MultifieldParser,
+    reader: IndexReader,
+    synonyms: SynonymMap,
+) -> ParsedQuery:
+    text = check_text(text)
+    try:
+        parsed = parser.parse(text)
+    except RecursionError as exc:
+        raise QueryError("query is nested too deeply") from exc
+    except Exception as exc:  # noqa: BLE001 - the parser's own errors are not one class
+        raise QueryError(f"cannot read this query: {exc}") from exc
+    if parsed is wq.NullQuery:
+        raise QueryError("query has no words to search for")
+    leaves = list(_leaves(parsed))
+    if len(leaves) > MAX_TERMS:
+        raise QueryError(f"query has {len(leaves)} terms; at most {MAX_TERMS} please")
+    for leaf in leaves:
+        _check_leaf(leaf, reader)
+    words = {
+        str(leaf.text)
+        for leaf in leaves
+        if isinstance(leaf, wq.Term) and not isinstance(leaf, wq.PatternQuery | wq.FuzzyTerm)
+    }
+    words |= {w for leaf in leaves if isinstance(leaf, wq.Phrase) for w in map(str, leaf.words)}
+    words |= {
+        str(term)
+        for leaf in leaves
+        if isinstance(leaf, wq.FuzzyTerm) and leaf.fieldname == "text"
+        for term in leaf._btexts(reader)  # noqa: SLF001 - the words the fuzzy term matches
+    }
+    prefixes = {str(leaf.text) for leaf in leaves if isinstance(leaf, wq.Prefix)}
+    rewritten = synonyms.expand(parsed)
+    words |= synonyms.prose_alternatives(words)
+    return ParsedQuery(text, rewritten, frozenset(words), frozenset(prefixes))
+
+
+def _leaves(query: wq.Query) -> Iterable[wq.Query]:
+    if query.is_leaf():
+        yield query
+        return
+    for child in query.children():
+        yield from _leaves(child)
+
+
+def _check_leaf(leaf: wq.Query, reader: IndexReader) -> None:
+    if isinstance(leaf, wq.Every):
+        raise QueryError("a bare * matches everything; leave the box empty to browse instead")
+    if isinstance(leaf, wq.RangeMixin):
+        raise QueryError("ranges are not supported in searches")
+    if isinstance(leaf, wq.Regex):
+        raise QueryError("regular expressions are not supported in searches")
+    if isinstance(leaf, wq.FuzzyTerm) and leaf.maxdist > MAX_FUZZY_DISTANCE:
+        raise QueryError(f"fuzzy distance {leaf.maxdist} is too large; use ~1 or ~2")
+    if isinstance(leaf, wq.Prefix | wq.Wildcard):
+        literal = re.split(r"[*?]", str(leaf.text))[0]
+        if len(literal) < MIN_PREFIX_CHARS:
+            raise QueryError(
+                f"wildcards need at least {MIN_PREFIX_CHARS} letters before them "
+                f"({leaf.text!r} would match too much)"
+            )
+        if isinstance(leaf, wq.Prefix):
+            count = 0
+            for _ in reader.expand_prefix(leaf.fieldname, literal):
+                count += 1
+                if count > MAX_PREFIX_EXPANSION:
+                    raise QueryError(f"too many words start with {literal!r}; type more letters")
+
+
+class SynonymMap:
+    """Tag ids and their display names stand for each other: postgres <-> PostgreSQL."""
+
+    def __init__(self, tags: Iterable[TagInfo], analyzers: dict[str, Analyzer]) -> None:
+        self._analyzers = analyzers
+        self._forms: dict[tuple[str, str], list[str]] = {}
+        self._prose = analyzers["text"]
+        for info in tags:
+            forms = list(dict.fromkeys([info.tag.replace("-", " "), info.label]))
+            if len(forms) < 2:
+                continue
+            for field_name, analyzer in analyzers.items():
+                for form in forms:
+                    tokens = _analyse(analyzer, form)
+                    if len(tokens) == 1:
+                        others = [f for f in forms if f != form]
+                        self._forms.setdefault((field_name, tokens[0]), []).extend(others)
+
+    def expand(self, query: wq.Query) -> wq.Query:
+        def visit(node: wq.Query) -> wq.Query:
+            if isinstance(node, wq.Term) and not isinstance(node, wq.PatternQuery | wq.FuzzyTerm):
+                alternatives = self._alternatives(node.fieldname, str(node.text))
+                if alternatives:
+                    return wq.Or([node, *alternatives])
+                return node
+            return node.apply(visit) if not node.is_leaf() else node
+
+        return visit(query)
+
+    def prose_alternatives(self, words: Iterable[str]) -> set[str]:
+        extra: set[str] = set()
+        for word in words:
+            for form in self._forms.get(("text", word), []):
+                extra.update(_analyse(self._prose, form))
+        return extra
+
+    def _alternatives(self, field_name: str, text: str) -> list[wq.Query]:
+        analyzer = self._analyzers.get(field_name)
+        if analyzer is None:
+            return []
+        result: list[wq.Query] = []
+        for form in self._forms.get((field_name, text), []):
+            tokens = _analyse(analyzer, form)
+            if len(tokens) == 1:
+                result.append(wq.Term(field_name, tokens[0]))
+            elif tokens:
+                result.append(wq.Phrase(field_name, tokens))
+        return result
+
+
+def _analyse(analyzer: Analyzer, text: str) -> list[str]:
+    return [token.text for token in analyzer(text)]
+
+
+def query_words(text: str) -> list[str]:
+    """The plain words of a query string, without operators, fields or wildcards."""
+    return [m.group("word") for m in QUERY_WORD.finditer(text) if m.group("word") not in OPERATORS]
+
+
+def suggest(
+    text: str, is_known: Callable[[str], bool], candidates: Callable[[str], list[str]]
+) -> str | None:
+    """The query with each unknown word replaced by its closest known word, if any changed."""
+    changed = False
+    result = text
+    for word in query_words(text):
+        lowered = word.lower()
+        if is_known(lowered):
+            continue
+        options = candidates(lowered)
+        if options:
+            result = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", options[0], result, count=1)
+            changed = True
+    return result if changed else None
+
+
+def edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
+
+
+def highlight(text: str, parsed: ParsedQuery | None, analyzer: Analyzer) -> str:
+    """`text` HTML-escaped, the query's words wrapped in `<mark>`; long text cut to a snippet."""
+    spans = _match_spans(text, parsed, analyzer) if parsed else []
+    start, end = _window(text, spans)
+    pieces = ["…" if start > 0 else ""]
+    cursor = start
+    for span_start, span_end in spans:
+        if span_start < start or span_end > end:
+            continue
+        pieces.append(html.escape(text[cursor:span_start], quote=False))
+        pieces.append(f"<mark>{html.escape(text[span_start:span_end], quote=False)}</mark>")
+        cursor = span_end
+    pieces.append(html.escape(text[cursor:end], quote=False))
+    pieces.append("…" if end < len(text) else "")
+    return "".join(pieces)
+
+
+def has_match(text: str, parsed: ParsedQuery, analyzer: Analyzer) -> bool:
+    return bool(_match_spans(text, parsed, analyzer))
+
+
+def _match_spans(text: str, parsed: ParsedQuery, analyzer: Analyzer) -> list[tuple[int, int]]:
+    spans = []
+    for token in analyzer(text, chars=True, removestops=False):
+        word = token.text
+        if word in parsed.words or any(word.startswith(p) for p in parsed.prefixes):
+            spans.append((token.startchar, token.endchar))
+    return spans
+
+
+def _window(text: str, spans: list[tuple[int, int]]) -> tuple[int, int]:
+    if len(text) <= SNIPPET_CHARS:
+        return 0, len(text)
+    first = spans[0][0] if spans else 0
+    start = max(0, first - SNIPPET_CHARS // 3)
+    if start:
+        space = text.rfind(" ", 0, start)
+        start = space + 1 if space >= 0 else start
+    end = min(len(text), start + SNIPPET_CHARS)
+    space = text.rfind(" ", start, end)
+    if end < len(text) and space > start:
+        end = space
+    return start, end

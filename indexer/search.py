@@ -1,0 +1,449 @@
+"""Answering searches: requests in, plain result objects out.
+
+`SearchIndex(path)` follows the index pointer. Each request checks it (a `stat`), so a new
+generation is served as soon as it is switched in. A generation is opened once per process
+and each thread gets its own Whoosh searcher for it; a generation two switches old is closed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+from whoosh.searching import Searcher
+
+from . import schema, store
+from .catalog import FACETS, Catalog, facet_values
+from .errors import IndexCorrupt, NotFound, QueryError
+from .models import Episode, Segment
+from .querying import (
+    ParsedQuery,
+    SynonymMap,
+    edit_distance,
+    has_match,
+    highlight,
+    make_parser,
+    parse_query,
+    suggest,
+)
+
+SORTS = ("relevance", "newest", "oldest")
+MODES = ("all", "any")
+MAX_PER_PAGE = 50
+MAX_PAGE = 10_000
+MAX_SEGMENTS_PER_HIT = 10
+MULTI_VALUE_FACETS = ("tag", "library")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search as the user asked it; `validated()` refuses what cannot be answered."""
+
+    q: str = ""
+    tag: tuple[str, ...] = ()
+    tag_mode: str = "all"
+    guest: tuple[str, ...] = ()
+    library: tuple[str, ...] = ()
+    library_mode: str = "all"
+    year: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+
+    def validated(self) -> SearchRequest:
+        if self.sort not in SORTS:
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {self.sort[:20]!r}")
+        for name in ("tag_mode", "library_mode"):
+            if getattr(self, name) not in MODES:
+                raise QueryError(f"{name} must be 'all' or 'any'")
+        if not 1 <= self.page <= MAX_PAGE:
+            raise QueryError(f"page must be between 1 and {MAX_PAGE:,}")
+        if not 1 <= self.per_page <= MAX_PER_PAGE:
+            raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
+        return replace(
+            self,
+            q=self.q.strip(),
+            **{name: _unique(getattr(self, name)) for name in FACETS},
+        )
+
+    def selected(self, facet: str) -> tuple[str, ...]:
+        values: tuple[str, ...] = getattr(self, facet)
+        return values
+
+    def mode(self, facet: str) -> str:
+        return (
+            self.tag_mode if facet == "tag" else self.library_mode if facet == "library" else "any"
+        )
+
+    def toggle(self, facet: str, value: str) -> SearchRequest:
+        """The same search with `value` added to or removed from a facet, back on page 1."""
+        current = self.selected(facet)
+        values = tuple(v for v in current if v != value) if value in current else (*current, value)
+        return replace(self, page=1, **{facet: values})
+
+    def params(self) -> list[tuple[str, str]]:
+        """The request as query-string pairs; defaults left out so URLs stay short."""
+        pairs: list[tuple[str, str]] = [("q", self.q)] if self.q else []
+        for facet in FACETS:
+            pairs += [(facet, value) for value in self.selected(facet)]
+        if self.tag_mode != "all":
+            pairs.append(("tag_mode", self.tag_mode))
+        if self.library_mode != "all":
+            pairs.append(("library_mode", self.library_mode))
+        if self.sort != "relevance":
+            pairs.append(("sort", self.sort))
+        if self.page != 1:
+            pairs.append(("page", str(self.page)))
+        return pairs
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"q": self.q}
+        data.update({facet: list(self.selected(facet)) for facet in FACETS})
+        data.update(
+            tag_mode=self.tag_mode,
+            library_mode=self.library_mode,
+            sort=self.sort,
+            page=self.page,
+            per_page=self.per_page,
+        )
+        return data
+
+
+@dataclass(frozen=True)
+class SegmentHit:
+    segment: Segment
+    highlight: str  # escaped text with <mark> around matches
+
+
+@dataclass(frozen=True)
+class EpisodeHit:
+    episode: Episode
+    score: float
+    segments: tuple[SegmentHit, ...]
+    more_segments: int = 0  # matching moments not listed
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    toggle: SearchRequest  # the request with this value toggled; the web app makes it a URL
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    request: SearchRequest
+    generation: str
+    total: int
+    hits: tuple[EpisodeHit, ...]
+    facets: dict[str, tuple[FacetValue, ...]]
+    suggestion: str | None = None
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.request.per_page))
+
+
+@dataclass
+class _Matches:
+    """Scores per matched episode and the positions of its matched segments."""
+
+    episode_scores: dict[str, float] = field(default_factory=dict)
+    segment_scores: dict[str, dict[int, float]] = field(default_factory=dict)
+
+    def score(self, episode_id: str) -> float:
+        # The best moment counts in full: a listener wants the moment, not the most mentions.
+        best = max(self.segment_scores.get(episode_id, {}).values(), default=0.0)
+        return self.episode_scores.get(episode_id, 0.0) + best
+
+
+class Generation:
+    """One published generation: its Whoosh index, catalog and per-thread searchers."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = path.name
+        self.path = path
+        try:
+            self.catalog = Catalog.load(path)
+            self._index = whoosh_index.open_dir(str(path))
+        except Exception as exc:  # noqa: BLE001 - whatever is damaged, say so plainly
+            raise IndexCorrupt(f"cannot open index generation {path}: {exc}") from exc
+        self._schema = self._index.schema
+        self._parser = make_parser(self._schema)
+        self._analyzers = {name: self._schema[name].analyzer for name in schema.SEARCH_FIELDS}
+        self.prose_analyzer = self._schema["text"].analyzer
+        self._synonyms = SynonymMap(self.catalog.tags.values(), self._analyzers)
+        self._local = threading.local()
+        self._searchers: list[Searcher] = []
+        self._lock = threading.Lock()
+        self._facet_values = {e.id: _grouped(facet_values(e)) for e in self.catalog.episodes}
+        with self._index.searcher() as searcher:
+            self._docs = {
+                docnum: (fields["episode_id"], fields.get("position", -1))
+                for docnum, fields in searcher.reader().iter_docs()
+            }
+
+    # --- searchers -------------------------------------------------------------------------
+
+    def searcher(self) -> Searcher:
+        found: Searcher | None = getattr(self._local, "searcher", None)
+        if found is None:
+            found = self._index.searcher()
+            self._local.searcher = found
+            with self._lock:
+                self._searchers.append(found)
+        return found
+
+    def close(self) -> None:
+        with self._lock:
+            for searcher in self._searchers:
+                searcher.close()
+            self._searchers.clear()
+        self._index.close()
+
+    # --- the search ------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        request = request.validated()
+        parsed = self.parse(request.q) if request.q else None
+        matches = self._match(parsed.query) if parsed else None
+        base = frozenset(matches.episode_scores) if matches else self.catalog.all_ids
+        filtered = {facet: self._filter_set(request, facet) for facet in FACETS}
+        result_ids = set(base)
+        for ids in filtered.values():
+            if ids is not None:
+                result_ids &= ids
+        ordered = self._order(result_ids, request.sort, matches)
+        first = (request.page - 1) * request.per_page
+        page_ids = ordered[first : first + request.per_page]
+        hits = tuple(self._hit(eid, parsed, matches) for eid in page_ids)
+        suggestion = self._suggest(request.q, len(result_ids)) if request.q else None
+        return SearchResult(
+            request=request,
+            generation=self.name,
+            total=len(result_ids),
+            hits=hits,
+            facets=self._facets(request, base, filtered),
+            suggestion=suggestion,
+        )
+
+    def parse(self, text: str) -> ParsedQuery:
+        return parse_query(text, self._parser, self.searcher().reader(), self._synonyms)
+
+    def _match(self, query: wq.Query) -> _Matches:
+        matches = _Matches()
+        results = self.searcher().search(query, limit=None)
+        for docnum, score in zip(results.docs(), results.items(), strict=False):
+            episode_id, position = self._docs[docnum]
+            if position < 0:
+                matches.episode_scores[episode_id] = score[1]
+            else:
+                matches.episode_scores.setdefault(episode_id, 0.0)
+                matches.segment_scores.setdefault(episode_id, {})[position] = score[1]
+        return matches
+
+    def _order(self, ids: Iterable[str], sort: str, matches: _Matches | None) -> list[str]:
+        rank = self.catalog.order
+        if sort == "newest" or matches is None and sort == "relevance":
+            return sorted(ids, key=rank.__getitem__)
+        if sort == "oldest":
+            return sorted(ids, key=rank.__getitem__, reverse=True)
+        assert matches is not None
+        moments = matches.segment_scores
+        # Episodes with a matching moment come first: the moment is what a listener is after.
+        return sorted(ids, key=lambda eid: (eid not in moments, -matches.score(eid), rank[eid]))
+
+    def _hit(
+        self, episode_id: str, parsed: ParsedQuery | None, matches: _Matches | None
+    ) -> EpisodeHit:
+        episode = self.catalog.by_id[episode_id]
+        if parsed is None or matches is None:
+            return EpisodeHit(episode, 0.0, ())
+        positions = sorted(matches.segment_scores.get(episode_id, {}))
+        if not positions:
+            # The episode matched as a whole: show the moments that have any of the words.
+            positions = [
+                s.position
+                for s in episode.segments
+                if has_match(s.plain, parsed, self.prose_analyzer)
+            ]
+        shown = positions[:MAX_SEGMENTS_PER_HIT]
+        segments = tuple(
+            SegmentHit(
+                episode.segments[p],
+                highlight(episode.segments[p].plain, parsed, self.prose_analyzer),
+            )
+            for p in shown
+        )
+        return EpisodeHit(
+            episode,
+            round(matches.score(episode_id), 4),
+            segments,
+            more_segments=len(positions) - len(shown),
+        )
+
+    # --- filters and facets ----------------------------------------------------------------
+
+    def _filter_set(self, request: SearchRequest, facet: str) -> frozenset[str] | None:
+        return self._combine(facet, request.selected(facet), request.mode(facet))
+
+    def _combine(self, facet: str, values: Iterable[str], mode: str) -> frozenset[str] | None:
+        """Episodes with all (or any) of the values; None when nothing is selected."""
+        sets = [self.catalog.facet_sets[facet].get(v, frozenset()) for v in values]
+        if not sets:
+            return None
+        if mode == "all":
+            return frozenset.intersection(*sets)
+        return frozenset.union(*sets)
+
+    def _facets(
+        self,
+        request: SearchRequest,
+        base: frozenset[str],
+        filtered: dict[str, frozenset[str] | None],
+    ) -> dict[str, tuple[FacetValue, ...]]:
+        facets = {}
+        for facet in FACETS:
+            others = set(base)
+            for name, ids in filtered.items():
+                if name != facet and ids is not None:
+                    others &= ids
+            facets[facet] = self._facet(request, facet, frozenset(others))
+        return facets
+
+    def _facet(
+        self, request: SearchRequest, facet: str, others: frozenset[str]
+    ) -> tuple[FacetValue, ...]:
+        """Counts: how many episodes the search would return with each value toggled."""
+        selected = request.selected(facet)
+        mode = request.mode(facet)
+        current = self._combine(facet, selected, mode)
+        counts: Counter[str] = Counter()
+        if mode == "all" or current is None:
+            for eid in others & current if current is not None else others:
+                counts.update(self._facet_values[eid].get(facet, ()))
+        else:
+            already = others & current
+            for eid in others - current:
+                counts.update(self._facet_values[eid].get(facet, ()))
+            counts = Counter({v: n + len(already) for v, n in counts.items()})
+        for value in selected:
+            rest = self._combine(facet, [v for v in selected if v != value], mode)
+            counts[value] = len(others & rest if rest is not None else others)
+        values = [
+            FacetValue(
+                value=value,
+                label=self.catalog.label(facet, value),
+                count=count,
+                selected=value in selected,
+                toggle=request.toggle(facet, value),
+            )
+            for value, count in counts.items()
+            if count > 0 or value in selected
+        ]
+        if facet in ("year",):
+            values.sort(key=lambda v: v.value, reverse=True)
+        else:
+            values.sort(key=lambda v: (not v.selected, -v.count, v.label.lower()))
+        return tuple(values)
+
+    # --- did you mean ----------------------------------------------------------------------
+
+    def _suggest(self, text: str, total: int) -> str | None:
+        reader = self.searcher().reader()
+        spell_fields = [f"spell_{name}" for name in ("text", "title", "body")]
+
+        def frequency(word: str) -> int:
+            return sum(reader.doc_frequency(f, word) for f in spell_fields)
+
+        def is_known(word: str) -> bool:
+            return frequency(word) > 0 or any(
+                (name, word) in reader for name in ("guests", "tags", "libraries")
+            )
+
+        def candidates(word: str) -> list[str]:
+            if len(word) < 4:
+                return []
+            options = set(self.searcher().corrector("text").suggest(word, limit=8, maxdist=2))
+            ranked = sorted(options, key=lambda w: (edit_distance(word, w), -frequency(w), w))
+            return ranked[:1]
+
+        suggestion = suggest(text, is_known, candidates)
+        return suggestion if suggestion and suggestion != text else None
+
+    # --- lookups ---------------------------------------------------------------------------
+
+    def facet_values_of(self, episode_id: str) -> dict[str, list[str]]:
+        return self._facet_values[episode_id]
+
+    def episode(self, episode_id: str) -> Episode:
+        try:
+            return self.catalog.by_id[episode_id]
+        except KeyError:
+            raise NotFound(f"no episode {episode_id!r}") from None
+
+
+class SearchIndex:
+    """The live index in a directory, reopened when its pointer moves."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._current: Generation | None = None
+        self._retired: Generation | None = None
+        self._pointer_stamp: tuple[int, int] | None = None
+
+    def current(self) -> Generation:
+        """The live generation, opening it if the pointer moved since the last call."""
+        stamp = self._stamp()
+        current = self._current
+        if current is not None and stamp == self._pointer_stamp:
+            return current
+        with self._lock:
+            name = store.read_pointer(self.path)
+            if self._current is None or self._current.name != name:
+                fresh = Generation(store.generation_path(self.path, name))
+                if self._retired is not None:
+                    self._retired.close()
+                self._retired, self._current = self._current, fresh
+            self._pointer_stamp = stamp
+            return self._current
+
+    def _stamp(self) -> tuple[int, int] | None:
+        try:
+            info = os.stat(self.path / store.POINTER)
+        except OSError:
+            return None
+        return info.st_ino, info.st_mtime_ns
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        return self.current().search(request)
+
+    def close(self) -> None:
+        with self._lock:
+            for generation in (self._current, self._retired):
+                if generation is not None:
+                    generation.close()
+            self._current = self._retired = None
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+
+
+def _grouped(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for facet, value in pairs:
+        grouped.setdefault(facet, []).append(value)
+    return grouped
