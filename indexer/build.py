@@ -74,6 +74,12 @@ class _Previous:
     files: dict[str, dict[str, str]]  # source path -> {"sha256", "episode_id"}
     inputs: str
 
+    def reuse(self, known: dict[str, str] | None, digest: str) -> Episode | None:
+        """The already parsed episode of a file whose content has not changed."""
+        if known and known["sha256"] == digest:
+            return self.catalog.by_id.get(known["episode_id"])
+        return None
+
 
 ProgressCallback = Callable[[str], None]
 
@@ -159,13 +165,9 @@ def _collect(
             raw = read_source(path)
             digest = hashlib.sha256(raw).hexdigest()
             known = reusable.files.get(key) if reusable else None
-            if (
-                known
-                and known["sha256"] == digest
-                and known["episode_id"] in reusable.catalog.by_id
-            ):  # type: ignore[union-attr]
-                episode = reusable.catalog.by_id[known["episode_id"]]  # type: ignore[union-attr]
-                status = "unchanged"
+            reused = reusable.reuse(known, digest) if reusable else None
+            if reused:
+                episode, status = reused, "unchanged"
             else:
                 episode = episode_from_bytes(raw, path=path, site=site)
                 status = "updated" if known else "added"

@@ -8,7 +8,8 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
@@ -23,7 +24,10 @@ DEFAULT_SOURCE = "episodes"
 MARK = re.compile(r"<mark>(.*?)</mark>")
 
 
-def index_option() -> Any:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def index_option() -> Callable[[F], F]:
     return click.option(
         "--index",
         "index_dir",

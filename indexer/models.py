@@ -36,6 +36,7 @@ class Segment:
     end: int | None = None
     anchor: str | None = None  # the heading id of an interview question
     line: int = 0  # 1-based line in the source file
+    body: str = ""  # an interview answer's markdown; empty for show-note lines
 
     @property
     def timestamp(self) -> str | None:

@@ -19,7 +19,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from .errors import ParseError
-from .markup import heading_anchor, markdown_to_plain, slugify, strip_liquid, urls_in
+from .markup import MD_LINK, heading_anchor, markdown_to_plain, slugify, strip_liquid, urls_in
 from .models import Episode, Guest, Library, Link, Segment, SiteConfig
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -36,7 +36,7 @@ TIMESTAMPED = re.compile(
     r"^(?P<a>\d{1,2}):(?P<b>\d{2})(?:(?P<sep>[:-])(?P<c>\d{2}))?"
     r"[ \t]*(?:--|—|–|-|:)[ \t]*(?P<text>.*)$"
 )
-TIMESTAMP_LIKE = re.compile(r"^\d{1,3}(?:[:.-]\d{1,3}){1,4}\b")
+TIMESTAMP_LIKE = re.compile(r"^\d{1,3}:\S*")
 DURATION = re.compile(r"^(?:(?P<h>\d+):)?(?P<m>\d{1,2}):(?P<s>\d{2})$")
 GUEST_KEY = re.compile(r"^guest(?:_(?P<n>\d+))?$")
 GITHUB_REPO = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/#?]+)")
@@ -110,10 +110,10 @@ def parse_episode(
 ) -> Episode:
     """Parse the text of one episode file."""
     meta, body, body_line = split_front_matter(text, path=path)
-    warnings: list[str] = []
+    warnings: list[tuple[int, str]] = []
 
     def warn(line: int, reason: str) -> None:
-        warnings.append(f"{path}:{line}: {reason}")
+        warnings.append((line, f"{path}:{line}: {reason}"))
 
     name = Path(path).name
     name_match = JEKYLL_FILE_NAME.match(name)
@@ -176,7 +176,7 @@ def parse_episode(
         audio_url=_audio_url(meta, category, number, site, path),
         source_url=_source_url(category, slug, site),
         source_path=path,
-        warnings=tuple(warnings),
+        warnings=tuple(message for _, message in sorted(warnings, key=lambda w: w[0])),
     )
 
 
@@ -272,12 +272,13 @@ def _timestamped_segments(
 
     segments: list[Segment] = []
     for index, (line, start, text) in enumerate(stamped):
-        following = stamped[index + 1][1] if index + 1 < len(stamped) else None
-        if following is not None and following < start:
-            warn(stamped[index + 1][0], "timestamp is earlier than the one before it")
+        if index and start < stamped[index - 1][1]:
+            warn(line, "timestamp is earlier than the one before it")
         if duration is not None and start > duration:
             warn(line, f"timestamp is past the episode's duration ({duration} s)")
-        end = following if following is not None and following > start else duration
+        # A moment ends where the next later moment starts, even when a line is out of order.
+        later = [s for _, s, _ in stamped[index + 1 :] if s > start]
+        end = min(later) if later else duration
         segments.append(
             Segment(
                 position=index,
@@ -310,15 +311,16 @@ def _list_items(lines: list[_Line]) -> Iterator[tuple[int, str]]:
 
 
 def _interview_segments(sections: list[_Section]) -> tuple[Segment, ...]:
-    segments = []
+    segments: list[Segment] = []
     for section in (s for s in sections if s.kind == "question"):
-        answer = markdown_to_plain(" ".join(line.text for line in section.lines))
+        body = "\n".join(line.text for line in section.lines).strip()
         question = section.title.strip()
         segments.append(
             Segment(
                 position=len(segments),
                 text=question,
-                plain=f"{markdown_to_plain(question)} {answer}".strip(),
+                body=body,
+                plain=f"{markdown_to_plain(question)} {markdown_to_plain(body)}".strip(),
                 anchor=heading_anchor(question),
                 line=section.line,
             )
@@ -353,9 +355,11 @@ def _links(sections: list[_Section]) -> tuple[Link, ...]:
         if section.kind not in ("links", "intro", "question", "other"):
             continue
         for line in section.lines:
+            named = {m.group("url"): m.group("text") for m in MD_LINK.finditer(line.text)}
             for url in urls_in(line.text):
                 host = (urlsplit(url).hostname or "").lower()
-                found.setdefault(url, Link(url=url, host=host))
+                text = markdown_to_plain(named[url]) if named.get(url) else None
+                found.setdefault(url, Link(url=url, host=host, text=text or None))
     return tuple(found.values())
 
 

@@ -13,10 +13,21 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from whoosh import query as wq
 from whoosh.analysis.analyzers import Analyzer
-from whoosh.qparser import FieldAliasPlugin, FuzzyTermPlugin, MultifieldParser
-from whoosh.qparser.plugins import GtLtPlugin, RangePlugin, RegexPlugin
+from whoosh.fields import Schema
+from whoosh.qparser.default import MultifieldParser, QueryParser
+from whoosh.qparser.plugins import (
+    FieldAliasPlugin,
+    FuzzyTermPlugin,
+    GtLtPlugin,
+    RangePlugin,
+    RegexPlugin,
+)
+from whoosh.query.compound import Or
+from whoosh.query.positional import Phrase
+from whoosh.query.qcore import Every, NullQuery, Query
+from whoosh.query.ranges import RangeMixin
+from whoosh.query.terms import FuzzyTerm, PatternQuery, Prefix, Regex, Term, Wildcard
 from whoosh.reading import IndexReader
 
 from . import schema
@@ -43,12 +54,12 @@ class ParsedQuery:
     """A checked query, and what highlighting needs to find its words again."""
 
     text: str
-    query: wq.Query
+    query: Query
     words: frozenset[str]  # analysed words, as the prose analyser writes them
     prefixes: frozenset[str]
 
 
-def make_parser(whoosh_schema: schema.Schema) -> MultifieldParser:
+def make_parser(whoosh_schema: Schema) -> QueryParser:
     parser = MultifieldParser(list(schema.SEARCH_FIELDS), whoosh_schema)
     # Ranges, comparisons and regexes have unbounded cost: their syntax stays plain words.
     for plugin_class in (RangePlugin, GtLtPlugin, RegexPlugin):
@@ -75,7 +86,7 @@ def check_text(text: str) -> str:
 
 def parse_query(
     text: str,
-    parser: MultifieldParser,
+    parser: QueryParser,
     reader: IndexReader,
     synonyms: SynonymMap,
 ) -> ParsedQuery:
@@ -86,7 +97,7 @@ def parse_query(
         raise QueryError("query is nested too deeply") from exc
     except Exception as exc:  # noqa: BLE001 - the parser's own errors are not one class
         raise QueryError(f"cannot read this query: {exc}") from exc
-    if parsed is wq.NullQuery:
+    if parsed is NullQuery:
         raise QueryError("query has no words to search for")
     leaves = list(_leaves(parsed))
     if len(leaves) > MAX_TERMS:
@@ -96,22 +107,22 @@ def parse_query(
     words = {
         str(leaf.text)
         for leaf in leaves
-        if isinstance(leaf, wq.Term) and not isinstance(leaf, wq.PatternQuery | wq.FuzzyTerm)
+        if isinstance(leaf, Term) and not isinstance(leaf, PatternQuery | FuzzyTerm)
     }
-    words |= {w for leaf in leaves if isinstance(leaf, wq.Phrase) for w in map(str, leaf.words)}
+    words |= {w for leaf in leaves if isinstance(leaf, Phrase) for w in map(str, leaf.words)}
     words |= {
         str(term)
         for leaf in leaves
-        if isinstance(leaf, wq.FuzzyTerm) and leaf.fieldname == "text"
+        if isinstance(leaf, FuzzyTerm) and leaf.fieldname == "text"
         for term in leaf._btexts(reader)  # noqa: SLF001 - the words the fuzzy term matches
     }
-    prefixes = {str(leaf.text) for leaf in leaves if isinstance(leaf, wq.Prefix)}
+    prefixes = {str(leaf.text) for leaf in leaves if isinstance(leaf, Prefix)}
     rewritten = synonyms.expand(parsed)
     words |= synonyms.prose_alternatives(words)
     return ParsedQuery(text, rewritten, frozenset(words), frozenset(prefixes))
 
 
-def _leaves(query: wq.Query) -> Iterable[wq.Query]:
+def _leaves(query: Query) -> Iterable[Query]:
     if query.is_leaf():
         yield query
         return
@@ -119,23 +130,23 @@ def _leaves(query: wq.Query) -> Iterable[wq.Query]:
         yield from _leaves(child)
 
 
-def _check_leaf(leaf: wq.Query, reader: IndexReader) -> None:
-    if isinstance(leaf, wq.Every):
+def _check_leaf(leaf: Query, reader: IndexReader) -> None:
+    if isinstance(leaf, Every):
         raise QueryError("a bare * matches everything; leave the box empty to browse instead")
-    if isinstance(leaf, wq.RangeMixin):
+    if isinstance(leaf, RangeMixin):
         raise QueryError("ranges are not supported in searches")
-    if isinstance(leaf, wq.Regex):
+    if isinstance(leaf, Regex):
         raise QueryError("regular expressions are not supported in searches")
-    if isinstance(leaf, wq.FuzzyTerm) and leaf.maxdist > MAX_FUZZY_DISTANCE:
+    if isinstance(leaf, FuzzyTerm) and leaf.maxdist > MAX_FUZZY_DISTANCE:
         raise QueryError(f"fuzzy distance {leaf.maxdist} is too large; use ~1 or ~2")
-    if isinstance(leaf, wq.Prefix | wq.Wildcard):
+    if isinstance(leaf, Prefix | Wildcard):
         literal = re.split(r"[*?]", str(leaf.text))[0]
         if len(literal) < MIN_PREFIX_CHARS:
             raise QueryError(
                 f"wildcards need at least {MIN_PREFIX_CHARS} letters before them "
                 f"({leaf.text!r} would match too much)"
             )
-        if isinstance(leaf, wq.Prefix):
+        if isinstance(leaf, Prefix):
             count = 0
             for _ in reader.expand_prefix(leaf.fieldname, literal):
                 count += 1
@@ -161,12 +172,12 @@ class SynonymMap:
                         others = [f for f in forms if f != form]
                         self._forms.setdefault((field_name, tokens[0]), []).extend(others)
 
-    def expand(self, query: wq.Query) -> wq.Query:
-        def visit(node: wq.Query) -> wq.Query:
-            if isinstance(node, wq.Term) and not isinstance(node, wq.PatternQuery | wq.FuzzyTerm):
+    def expand(self, query: Query) -> Query:
+        def visit(node: Query) -> Query:
+            if isinstance(node, Term) and not isinstance(node, PatternQuery | FuzzyTerm):
                 alternatives = self._alternatives(node.fieldname, str(node.text))
                 if alternatives:
-                    return wq.Or([node, *alternatives])
+                    return Or([node, *alternatives])
                 return node
             return node.apply(visit) if not node.is_leaf() else node
 
@@ -179,17 +190,17 @@ class SynonymMap:
                 extra.update(_analyse(self._prose, form))
         return extra
 
-    def _alternatives(self, field_name: str, text: str) -> list[wq.Query]:
+    def _alternatives(self, field_name: str, text: str) -> list[Query]:
         analyzer = self._analyzers.get(field_name)
         if analyzer is None:
             return []
-        result: list[wq.Query] = []
+        result: list[Query] = []
         for form in self._forms.get((field_name, text), []):
             tokens = _analyse(analyzer, form)
             if len(tokens) == 1:
-                result.append(wq.Term(field_name, tokens[0]))
+                result.append(Term(field_name, tokens[0]))
             elif tokens:
-                result.append(wq.Phrase(field_name, tokens))
+                result.append(Phrase(field_name, tokens))
         return result
 
 

@@ -16,14 +16,10 @@ segment outranks the same word buried in an episode's long body (1.0).
 
 from __future__ import annotations
 
-from whoosh.analysis import (
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
 from whoosh.analysis.analyzers import Analyzer
+from whoosh.analysis.filters import CharsetFilter, LowercaseFilter, StopFilter
+from whoosh.analysis.morph import StemFilter
+from whoosh.analysis.tokenizers import RegexTokenizer
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 

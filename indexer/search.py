@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh import query as wq
+from whoosh.query.qcore import Query
 from whoosh.searching import Searcher
 
 from . import schema, store
@@ -69,11 +69,8 @@ class SearchRequest:
             raise QueryError(f"page must be between 1 and {MAX_PAGE:,}")
         if not 1 <= self.per_page <= MAX_PER_PAGE:
             raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
-        return replace(
-            self,
-            q=self.q.strip(),
-            **{name: _unique(getattr(self, name)) for name in FACETS},
-        )
+        changes: dict[str, Any] = {name: _unique(getattr(self, name)) for name in FACETS}
+        return replace(self, q=self.q.strip(), **changes)
 
     def selected(self, facet: str) -> tuple[str, ...]:
         values: tuple[str, ...] = getattr(self, facet)
@@ -88,7 +85,8 @@ class SearchRequest:
         """The same search with `value` added to or removed from a facet, back on page 1."""
         current = self.selected(facet)
         values = tuple(v for v in current if v != value) if value in current else (*current, value)
-        return replace(self, page=1, **{facet: values})
+        changes: dict[str, Any] = {facet: values}
+        return replace(self, page=1, **changes)
 
     def params(self) -> list[tuple[str, str]]:
         """The request as query-string pairs; defaults left out so URLs stay short."""
@@ -241,16 +239,16 @@ class Generation:
     def parse(self, text: str) -> ParsedQuery:
         return parse_query(text, self._parser, self.searcher().reader(), self._synonyms)
 
-    def _match(self, query: wq.Query) -> _Matches:
+    def _match(self, query: Query) -> _Matches:
         matches = _Matches()
         results = self.searcher().search(query, limit=None)
-        for docnum, score in zip(results.docs(), results.items(), strict=False):
+        for docnum, score in results.items():
             episode_id, position = self._docs[docnum]
             if position < 0:
-                matches.episode_scores[episode_id] = score[1]
+                matches.episode_scores[episode_id] = score or 0.0
             else:
                 matches.episode_scores.setdefault(episode_id, 0.0)
-                matches.segment_scores.setdefault(episode_id, {})[position] = score[1]
+                matches.segment_scores.setdefault(episode_id, {})[position] = score or 0.0
         return matches
 
     def _order(self, ids: Iterable[str], sort: str, matches: _Matches | None) -> list[str]:
@@ -368,14 +366,13 @@ class Generation:
             return sum(reader.doc_frequency(f, word) for f in spell_fields)
 
         def is_known(word: str) -> bool:
-            return frequency(word) > 0 or any(
-                (name, word) in reader for name in ("guests", "tags", "libraries")
-            )
+            names = ("guests", "tags", "libraries")
+            return frequency(word) > 0 or any(reader.doc_frequency(n, word) for n in names)
 
         def candidates(word: str) -> list[str]:
             if len(word) < 4:
                 return []
-            options = set(self.searcher().corrector("text").suggest(word, limit=8, maxdist=2))
+            options = set(reader.corrector("text").suggest(word, limit=8, maxdist=2))
             ranked = sorted(options, key=lambda w: (edit_distance(word, w), -frequency(w), w))
             return ranked[:1]
 
