@@ -43,6 +43,16 @@ GITHUB_REPO = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/#?]+)")
 WORDS_ONLY = re.compile(r"[^a-z ]+")
 
 
+class FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """yaml's safe loader, except dates stay text so a bad one is a warning, not a crash."""
+
+
+FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class _Line:
     number: int  # 1-based, in the whole file
@@ -196,16 +206,15 @@ def split_front_matter(text: str, *, path: str) -> tuple[dict[str, Any], str, in
             f"front matter is over {MAX_FRONT_MATTER_CHARS:,} characters", path=path, line=2
         )
     try:
-        # python-frontmatter's handler loads with yaml's SafeLoader (the C one when built).
-        meta = YAMLHandler().load(front_text)
+        meta = YAMLHandler().load(front_text, Loader=FrontMatterLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = 1 + (mark.line if mark else 1)
         raise ParseError(
             f"broken YAML in front matter: {exc.problem}", path=path, line=line
         ) from exc
-    except yaml.YAMLError as exc:
-        raise ParseError(f"broken YAML in front matter: {exc}", path=path, line=2) from exc
+    except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as exc:
+        raise ParseError(f"unreadable front matter: {exc}", path=path, line=2) from exc
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
