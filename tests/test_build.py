@@ -1,0 +1,167 @@
+"""Building and updating the index: incremental, atomic, locked, and never worse than before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer import IndexBusy, NothingToIndex, SearchIndex, SearchRequest, Sources, build
+from indexer import build_index, store
+from support import write_episode
+
+
+def ids(index_dir: Path, q: str = "") -> set[str]:
+    live = SearchIndex(index_dir)
+    try:
+        return {h.episode.id for h in live.search(SearchRequest(q=q, per_page=50)).hits}
+    finally:
+        live.close()
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    eps = tmp_path / "episodes"
+    write_episode(eps, "2024-01-01-1-first.md", title="First", topics=("1:00 -- Caching with Redis",))
+    write_episode(eps, "2024-02-01-2-second.md", title="Second", topics=("1:00 -- Deploying with Docker",))
+    return eps
+
+
+def generations(index_dir: Path) -> list[str]:
+    return sorted(p.name for p in index_dir.iterdir() if p.name.startswith("gen-"))
+
+
+def test_full_then_incremental_updates(folder: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    sources = Sources(episodes=(folder,))
+    first = build_index(index_dir, sources)
+    assert first.full and sorted(first.added) == ["podcast/1-first", "podcast/2-second"]
+
+    write_episode(folder, "2024-03-01-3-third.md", title="Third", topics=("1:00 -- Kubernetes at last",))
+    added = build_index(index_dir, sources)
+    assert not added.full
+    assert (added.added, sorted(added.unchanged)) == (["podcast/3-third"], ["podcast/1-first", "podcast/2-second"])
+    assert ids(index_dir, "kubernetes") == {"podcast/3-third"}
+
+    write_episode(folder, "2024-01-01-1-first.md", title="First", topics=("1:00 -- Caching with Memcached",))
+    updated = build_index(index_dir, sources)
+    assert updated.updated == ["podcast/1-first"]
+    assert ids(index_dir, "redis") == set()
+    assert ids(index_dir, "memcached") == {"podcast/1-first"}
+
+    (folder / "2024-02-01-2-second.md").unlink()
+    removed = build_index(index_dir, sources)
+    assert removed.removed == ["podcast/2-second"]
+    assert ids(index_dir) == {"podcast/1-first", "podcast/3-third"}
+    assert ids(index_dir, "docker") == set()
+
+    same = build_index(index_dir, sources)
+    assert not same.changed_index and same.generation == removed.generation
+
+
+def test_incremental_result_equals_a_full_rebuild(folder: Path, tmp_path: Path) -> None:
+    sources = Sources(episodes=(folder,))
+    build_index(tmp_path / "a", sources)
+    write_episode(folder, "2024-03-01-3-third.md", title="Third", topics=("1:00 -- Redis again",))
+    build_index(tmp_path / "a", sources)
+    build_index(tmp_path / "b", sources, rebuild=True)
+    for q in ("redis", "docker", "hello", ""):
+        assert ids(tmp_path / "a", q) == ids(tmp_path / "b", q)
+
+
+def test_old_generations_are_pruned_but_the_previous_one_stays(folder: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    for n in range(4):
+        write_episode(folder, f"2024-05-0{n + 1}-{n + 10}-more.md", title=f"More {n}")
+        build_index(index_dir, Sources(episodes=(folder,)))
+    assert generations(index_dir) == ["gen-000003", "gen-000004"]
+    assert store.read_pointer(index_dir) == "gen-000004"
+
+
+def test_reader_on_the_old_generation_keeps_working(folder: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    build_index(index_dir, Sources(episodes=(folder,)))
+    live = SearchIndex(index_dir)
+    old = live.current()
+    write_episode(folder, "2024-03-01-3-third.md", title="Third", topics=("1:00 -- Redis again",))
+    build_index(index_dir, Sources(episodes=(folder,)))
+    assert old.search(SearchRequest(q="redis")).total == 1
+    assert live.current().name != old.name
+    assert live.search(SearchRequest(q="redis")).total == 2
+    live.close()
+
+
+def test_a_broken_file_is_skipped_and_the_rest_indexed(folder: Path, tmp_path: Path) -> None:
+    (folder / "2024-04-01-9-broken.md").write_text("---\ntitle: [oops\n---\n", encoding="utf-8")
+    report = build_index(tmp_path / "ix", Sources(episodes=(folder,)))
+    assert report.exit_code == 2
+    assert len(report.skipped) == 1 and "2024-04-01-9-broken.md:3: broken YAML" in report.skipped[0]
+    assert ids(tmp_path / "ix") == {"podcast/1-first", "podcast/2-second"}
+
+
+def test_a_file_that_breaks_keeps_its_last_good_version(folder: Path, tmp_path: Path) -> None:
+    build_index(tmp_path / "ix", Sources(episodes=(folder,)))
+    (folder / "2024-01-01-1-first.md").write_text("---\ntitle: [oops\n---\n", encoding="utf-8")
+    report = build_index(tmp_path / "ix", Sources(episodes=(folder,)))
+    assert report.kept == ["podcast/1-first"] and report.exit_code == 2
+    assert ids(tmp_path / "ix", "redis") == {"podcast/1-first"}
+
+
+def test_duplicate_slug_names_both_files(tmp_path: Path) -> None:
+    folder = tmp_path / "eps"
+    write_episode(folder, "2024-01-01-1-same.md", title="One")
+    write_episode(folder / "more", "2024-01-01-1-same.md", title="Two")
+    report = build_index(tmp_path / "ix", Sources(episodes=(folder,)))
+    assert len(report.skipped) == 1
+    assert "duplicate episode 'podcast/1-same'" in report.skipped[0]
+    assert str(folder / "2024-01-01-1-same.md") in report.skipped[0]
+
+
+def test_nothing_usable_keeps_the_previous_index(folder: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    build_index(index_dir, Sources(episodes=(folder,)))
+    empty = tmp_path / "empty"
+    write_episode(empty, "2024-01-01-1-bad.md", text="no front matter here\n")
+    with pytest.raises(NothingToIndex, match="no usable episode"):
+        build_index(index_dir, Sources(episodes=(empty,)), rebuild=True)
+    assert store.read_pointer(index_dir) == "gen-000001"
+    assert ids(index_dir) == {"podcast/1-first", "podcast/2-second"}
+
+
+def test_a_second_indexer_is_refused_at_once(folder: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    with store.writer_lock(index_dir), pytest.raises(IndexBusy, match="busy"):
+        build_index(index_dir, Sources(episodes=(folder,)))
+    assert build_index(index_dir, Sources(episodes=(folder,))).generation == "gen-000001"
+
+
+def test_a_failed_write_leaves_the_live_index_and_no_debris(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index_dir = tmp_path / "ix"
+    build_index(index_dir, Sources(episodes=(folder,)))
+    write_episode(folder, "2024-03-01-3-third.md", title="Third")
+
+    def disk_full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(build, "_add_episode", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        build_index(index_dir, Sources(episodes=(folder,)), rebuild=True)
+    assert store.read_pointer(index_dir) == "gen-000001"
+    assert [p.name for p in index_dir.iterdir() if p.name.startswith(".building")] == []
+    assert ids(index_dir) == {"podcast/1-first", "podcast/2-second"}
+    monkeypatch.undo()
+    # The lock was released: the next run works.
+    assert len(build_index(index_dir, Sources(episodes=(folder,))).added) == 1
+
+
+def test_leftovers_of_a_killed_run_are_cleaned_up(folder: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    build_index(index_dir, Sources(episodes=(folder,)))
+    (index_dir / ".building-000002").mkdir()
+    (index_dir / ".building-000002" / "half.seg").write_bytes(b"x")
+    report = build_index(index_dir, Sources(episodes=(folder,)), rebuild=True)
+    assert report.cleaned == [".building-000002"]
+    assert report.generation == "gen-000002"
+    assert not (index_dir / ".building-000002").exists()
