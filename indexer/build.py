@@ -124,10 +124,10 @@ def build_index(
         report.warnings.extend(tag_problems)
         episodes, files = _collect(sources, site, reusable, report, progress)
         if not episodes:
+            folders = ", ".join(str(s) for s in sources.episodes)
+            problems = "".join(f"\n  {line}" for line in report.skipped[:20])
             raise NothingToIndex(
-                "no usable episode found in "
-                + ", ".join(str(s) for s in sources.episodes)
-                + "; the index was not changed"
+                f"no usable episode found in {folders}; the index was not changed{problems}"
             )
         if previous:
             current_ids = {e.id for e in episodes}

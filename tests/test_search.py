@@ -1,0 +1,170 @@
+"""Queries: facets that agree with filters, bounded cost, escaping, suggestions, paging."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexer import QueryError, SearchIndex, SearchRequest, Sources, build_index
+from support import write_episode
+
+
+@pytest.fixture(scope="module")
+def sample(sample_index: Path) -> Iterator[SearchIndex]:
+    live = SearchIndex(sample_index)
+    yield live
+    live.close()
+
+
+def all_requests() -> list[SearchRequest]:
+    return [
+        SearchRequest(),
+        SearchRequest(q="postgresql"),
+        SearchRequest(q="docker", tag=("postgres",)),
+        SearchRequest(tag=("docker", "postgres")),
+        SearchRequest(tag=("docker", "celery"), tag_mode="any"),
+        SearchRequest(q="deploy", year=("2024",), category=("podcast",)),
+        SearchRequest(library=("celery/celery",), library_mode="any"),
+    ]
+
+
+@pytest.mark.parametrize("request_", all_requests(), ids=lambda r: repr(r.params()))
+def test_each_facet_count_is_the_total_after_toggling(sample: SearchIndex, request_: SearchRequest) -> None:
+    result = sample.search(request_)
+    checked = 0
+    for facet, values in result.facets.items():
+        for value in values:
+            toggled = sample.search(value.toggle)
+            assert toggled.total == value.count, (facet, value.value, value.selected)
+            checked += 1
+    assert checked > 5
+
+
+def test_all_and_any_modes(sample: SearchIndex) -> None:
+    catalog = sample.current().catalog
+    docker = catalog.facet_sets["tag"]["docker"]
+    celery = catalog.facet_sets["tag"]["celery"]
+    both = sample.search(SearchRequest(tag=("docker", "celery"), per_page=50))
+    either = sample.search(SearchRequest(tag=("docker", "celery"), tag_mode="any", per_page=50))
+    assert both.total == len(docker & celery) < either.total == len(docker | celery)
+
+
+def test_results_are_grouped_with_moments_in_time_order(sample: SearchIndex) -> None:
+    result = sample.search(SearchRequest(q="redis"))
+    assert result.total > 1
+    for hit in result.hits:
+        starts = [m.segment.start for m in hit.segments if m.segment.start is not None]
+        assert starts == sorted(starts)
+        assert all("<mark>" in m.highlight for m in hit.segments)
+
+
+def test_accents_fold_both_ways(sample: SearchIndex) -> None:
+    catalog = sample.current().catalog
+    accented = next(g for g in catalog.guests.values() if g.name != g.name.encode("ascii", "ignore").decode())
+    from indexer.markup import fold_accents
+
+    plain = fold_accents(accented.name.split()[0])
+    result = sample.search(SearchRequest(q=plain))
+    assert any(accented in hit.episode.guests for hit in result.hits)
+
+
+def test_sorting_and_paging(sample: SearchIndex) -> None:
+    newest = sample.search(SearchRequest(sort="newest", per_page=3))
+    oldest = sample.search(SearchRequest(sort="oldest", per_page=3))
+    dates = [h.episode.date for h in newest.hits]
+    assert dates == sorted(dates, reverse=True)
+    assert [h.episode.date for h in oldest.hits] == sorted(h.episode.date for h in oldest.hits)
+    pages = newest.pages
+    seen = [h.episode.id for p in range(1, pages + 1) for h in sample.search(SearchRequest(sort="newest", per_page=3, page=p)).hits]
+    assert len(seen) == len(set(seen)) == newest.total
+    beyond = sample.search(SearchRequest(per_page=3, page=pages + 5))
+    assert beyond.hits == () and beyond.total == newest.total
+
+
+def test_did_you_mean_on_a_misspelling(sample: SearchIndex) -> None:
+    assert sample.search(SearchRequest(q="kuberntes")).suggestion == "kubernetes"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("*", "bare"),
+        ("*a*", "wildcards need"),
+        ("?????", "wildcards need"),
+        ("a*", "wildcards need"),
+        ("docker~9", "fuzzy distance"),
+        ("(" * 200 + "docker", "nests"),
+        ("(" * 2000 + "docker", "characters"),
+        ("x" * 1_000_000, "characters"),
+        (" ".join(f"w{n}" for n in range(40)), "terms"),
+    ],
+)
+def test_expensive_queries_are_refused_quickly(sample: SearchIndex, query: str, message: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(QueryError, match=message):
+        sample.search(SearchRequest(q=query))
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize("query", ["[a TO z]", "{a TO z}", "/regex/", "title:>2020", "docker~2", "dock*"])
+def test_other_syntax_is_answered_as_words(sample: SearchIndex, query: str) -> None:
+    result = sample.search(SearchRequest(q=query))
+    assert result.total >= 0
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        SearchRequest(page=0),
+        SearchRequest(page=-1),
+        SearchRequest(page=10**9),
+        SearchRequest(per_page=10**6),
+        SearchRequest(sort="random"),
+        SearchRequest(tag_mode="some"),
+    ],
+)
+def test_bad_parameters_are_refused(sample: SearchIndex, bad: SearchRequest) -> None:
+    with pytest.raises(QueryError):
+        sample.search(bad)
+
+
+def test_unknown_filter_values_give_no_results_not_errors(sample: SearchIndex) -> None:
+    result = sample.search(SearchRequest(tag=("no-such-tag",)))
+    assert result.total == 0
+    assert [v.value for v in result.facets["tag"] if v.selected] == ["no-such-tag"]
+
+
+def test_highlights_escape_markup(tmp_path: Path) -> None:
+    folder = tmp_path / "eps"
+    write_episode(folder, "2024-01-01-1-x.md", topics=('1:00 -- <script>alert("caching")</script> if a < b & caching',))
+    build_index(tmp_path / "ix", Sources(episodes=(folder,)))
+    live = SearchIndex(tmp_path / "ix")
+    moment = live.search(SearchRequest(q="caching")).hits[0].segments[0]
+    live.close()
+    assert "<script>" not in moment.highlight and "</script>" not in moment.highlight
+    assert "a &lt; b &amp; <mark>caching</mark>" in moment.highlight
+    assert moment.highlight.count("<mark>") == 2
+
+
+def test_tag_synonyms_from_the_registry(tmp_path: Path) -> None:
+    folder, tags = tmp_path / "eps", tmp_path / "tags"
+    write_episode(folder, "2024-01-01-1-a.md", tags=("postgres",), topics=("1:00 -- Replication in PostgreSQL",))
+    write_episode(folder, "2024-01-02-2-b.md", tags=("redis",), topics=("1:00 -- We moved off postgres",))
+    tags.mkdir()
+    (tags / "postgres.md").write_text(
+        '---\ntag: "postgres"\nurl: "https://www.postgresql.org/"\ntitle: "Websites Using PostgreSQL in Production"\n---\n',
+        encoding="utf-8",
+    )
+    build_index(tmp_path / "ix", Sources(episodes=(folder,), tags=tags))
+    live = SearchIndex(tmp_path / "ix")
+    by_word = {h.episode.id: [m.segment.plain for m in h.segments] for h in live.search(SearchRequest(q="postgres")).hits}
+    by_name = {h.episode.id for h in live.search(SearchRequest(q="postgresql")).hits}
+    label = live.current().catalog.label("tag", "postgres")
+    live.close()
+    assert by_word["podcast/1-a"] == ["Replication in PostgreSQL"]
+    assert "podcast/2-b" in by_word
+    assert by_name == {"podcast/1-a", "podcast/2-b"}
+    assert label == "PostgreSQL"
