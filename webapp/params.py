@@ -1,0 +1,59 @@
+"""The one place where a query string becomes an `indexer.SearchRequest`.
+
+`/search`, `/search.atom` and `/api/search` all parse through here, so a parameter means the
+same everywhere and a bad one is refused the same way (a 400, never a 500).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from werkzeug.datastructures import MultiDict
+
+from indexer import FACETS, QueryError, SearchRequest
+
+from .errors import ClientError
+
+INTEGER = re.compile(r"[0-9]+")
+MAX_DIGITS = 9
+DEFAULT_PER_PAGE = 10
+
+
+def search_request(
+    args: MultiDict[str, str], *, allow_per_page: bool = False, per_page: int = DEFAULT_PER_PAGE
+) -> SearchRequest:
+    """The search the query string asks for; unknown parameters are ignored."""
+    request = SearchRequest(
+        q=args.get("q", ""),
+        tag_mode=_choice(args, "tag_mode", "all"),
+        library_mode=_choice(args, "library_mode", "all"),
+        sort=_choice(args, "sort", "relevance"),
+        page=integer(args, "page", 1),
+        per_page=integer(args, "per_page", per_page) if allow_per_page else per_page,
+        **{facet: tuple(args.getlist(facet)) for facet in FACETS},
+    )
+    try:
+        return request.validated()
+    except QueryError as exc:
+        raise ClientError(str(exc)) from exc
+
+
+def _choice(args: MultiDict[str, str], name: str, default: str) -> str:
+    # An empty value (a form's blank option) means the default, as leaving it out would.
+    return args.get(name, "").strip() or default
+
+
+def integer(args: MultiDict[str, str], name: str, default: int) -> int:
+    raw = args.get(name, "").strip()
+    if not raw:
+        return default
+    if not INTEGER.fullmatch(raw):
+        raise ClientError(f"{name} must be a positive whole number, not {raw[:20]!r}")
+    if len(raw.lstrip("0")) > MAX_DIGITS:
+        raise ClientError(f"{name} is far too large")
+    return int(raw)
+
+
+def with_page(request: SearchRequest, page: int) -> SearchRequest:
+    return replace(request, page=page)
