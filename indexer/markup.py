@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 LIQUID_PAGE_VAR = re.compile(r"\{\{-?\s*page\.(?P<key>[A-Za-z0-9_]+)\s*-?\}\}")
@@ -56,9 +56,32 @@ def markdown_to_plain(text: str) -> str:
     return WHITESPACE.sub(" ", html.unescape(text)).strip()
 
 
+# Letters that Unicode does not decompose into a base letter plus an accent.
+UNDECOMPOSABLE = str.maketrans(
+    {
+        "ı": "i",
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "þ": "th",
+        "Þ": "Th",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ß": "ss",
+    }
+)
+
+
 def fold_accents(text: str) -> str:
-    """`Névola` -> `Nevola`."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    """`Névola` -> `Nevola`, `Yılmaz` -> `Yilmaz`."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(UNDECOMPOSABLE))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -81,8 +104,3 @@ def urls_in(text: str) -> list[str]:
         if url not in found:
             found.append(url)
     return found
-
-
-def map_words(text: str, transform: Callable[[str], str]) -> str:
-    """Apply `transform` to each whitespace-separated word."""
-    return " ".join(transform(word) for word in text.split())

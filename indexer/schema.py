@@ -81,6 +81,6 @@ def build_schema() -> Schema:
         guests=TEXT(analyzer=names, field_boost=FIELD_BOOSTS["guests"]),
         tags=TEXT(analyzer=names, field_boost=FIELD_BOOSTS["tags"]),
         libraries=TEXT(analyzer=names, field_boost=FIELD_BOOSTS["libraries"]),
-        body=TEXT(analyzer=prose, field_boost=FIELD_BOOSTS["body"], spelling=True),
+        body=TEXT(analyzer=prose, field_boost=FIELD_BOOSTS["body"]),
         text=TEXT(analyzer=prose, field_boost=FIELD_BOOSTS["text"], spelling=True),
     )

@@ -360,7 +360,7 @@ class Generation:
 
     def _suggest(self, text: str, total: int) -> str | None:
         reader = self.searcher().reader()
-        spell_fields = [f"spell_{name}" for name in ("text", "title", "body")]
+        spell_fields = [f"spell_{name}" for name in ("text", "title")]
 
         def frequency(word: str) -> int:
             return sum(reader.doc_frequency(f, word) for f in spell_fields)
