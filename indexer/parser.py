@@ -41,6 +41,8 @@ DURATION = re.compile(r"^(?:(?P<h>\d+):)?(?P<m>\d{1,2}):(?P<s>\d{2})$")
 GUEST_KEY = re.compile(r"^guest(?:_(?P<n>\d+))?$")
 GITHUB_REPO = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/#?]+)")
 WORDS_ONLY = re.compile(r"[^a-z ]+")
+YAML_ALIAS = re.compile(r"(?:^|[\s,\[{:-])\*[^\s,\]}]+", re.MULTILINE)
+MAX_YAML_ALIASES = 64
 
 
 class FrontMatterLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -204,6 +206,11 @@ def split_front_matter(text: str, *, path: str) -> tuple[dict[str, Any], str, in
     if len(front_text) > MAX_FRONT_MATTER_CHARS:
         raise ParseError(
             f"front matter is over {MAX_FRONT_MATTER_CHARS:,} characters", path=path, line=2
+        )
+    if len(YAML_ALIAS.findall(front_text)) > MAX_YAML_ALIASES:
+        # Aliases can expand exponentially ("billion laughs"); real front matter needs few.
+        raise ParseError(
+            f"front matter has over {MAX_YAML_ALIASES} YAML aliases", path=path, line=2
         )
     try:
         meta = YAMLHandler().load(front_text, Loader=FrontMatterLoader)
@@ -409,7 +416,7 @@ def _tags(value: Any, path: str, warn: Any) -> tuple[str, ...]:
     tags: dict[str, None] = {}
     for item in value:
         if isinstance(item, dict | list) or item is None:
-            warn(1, f"tag {item!r} is not a word; ignored")
+            warn(1, f"a tag is a {type(item).__name__}, not a word; ignored")
             continue
         tag = slugify(str(item))
         if tag:

@@ -47,6 +47,13 @@ NAME_FIELDS = frozenset({"guests", "tags", "libraries"})
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 QUERY_WORD = re.compile(r"(?<![\w:~*?])(?P<word>[^\W\d_][\w'.]*[\w])(?![\w:~*?])")
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+FIELD_PREFIX = re.compile(r"(?<![\w\"'])(?P<name>[A-Za-z_]+):(?=\S)")
+KNOWN_FIELDS = frozenset(
+    [
+        *schema.SEARCH_FIELDS,
+        *(alias for aliases in schema.FIELD_ALIASES.values() for alias in aliases),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,15 @@ def check_text(text: str) -> str:
         deepest = max(deepest, depth)
     if deepest > MAX_NESTING:
         raise QueryError(f"query nests parentheses {deepest} deep; at most {MAX_NESTING}")
-    return text
+    # `foo:bar` with a field we do not have means the words, not an empty field.
+    return FIELD_PREFIX.sub(
+        lambda m: (
+            f"{m.group('name').lower()}:"
+            if m.group("name").lower() in KNOWN_FIELDS
+            else f"{m.group('name')} "
+        ),
+        text,
+    )
 
 
 def parse_query(
@@ -100,8 +115,11 @@ def parse_query(
     if parsed is NullQuery:
         raise QueryError("query has no words to search for")
     leaves = list(_leaves(parsed))
-    if len(leaves) > MAX_TERMS:
-        raise QueryError(f"query has {len(leaves)} terms; at most {MAX_TERMS} please")
+    # Each word is searched in every field: count the words, not the per-field copies.
+    words_typed = {str(getattr(leaf, "text", "")) for leaf in leaves}
+    words_typed |= {str(w) for leaf in leaves for w in getattr(leaf, "words", ())}
+    if len(words_typed) > MAX_TERMS:
+        raise QueryError(f"query has {len(words_typed)} terms; at most {MAX_TERMS} please")
     for leaf in leaves:
         _check_leaf(leaf, reader)
     words = {

@@ -132,3 +132,16 @@ def test_date_in_front_matter_and_bad_values_are_warnings() -> None:
     assert any("2024-13-01" in w for w in episode.warnings)
     assert any("mp3_bytes" in w for w in episode.warnings)
     assert any("mp3_duration" in w for w in episode.warnings)
+
+
+def test_alias_bomb_is_refused_fast() -> None:
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]" for n in range(1, 12)]
+    text = "---\ntitle: Bomb\n" + "\n".join(levels) + "\ntags: *a11\n---\n"
+    with pytest.raises(ParseError, match="YAML aliases"):
+        parse_episode(text, path="bomb.md")
+
+
+def test_a_few_aliases_are_fine() -> None:
+    text = "---\ntitle: &t Aliased\ndescription: *t\n---\n"
+    assert parse_episode(text, path="x.md").description == "Aliased"

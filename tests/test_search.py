@@ -168,3 +168,26 @@ def test_tag_synonyms_from_the_registry(tmp_path: Path) -> None:
     assert "podcast/2-b" in by_word
     assert by_name == {"podcast/1-a", "podcast/2-b"}
     assert label == "PostgreSQL"
+
+
+def test_field_names_and_aliases(sample: SearchIndex) -> None:
+    catalog = sample.current().catalog
+    returning = next(slug for slug, ids in catalog.facet_sets["guest"].items() if len(ids) == 2)
+    first_name = catalog.guests[returning].name.split()[0]
+    from indexer.markup import fold_accents
+
+    by_guest = sample.search(SearchRequest(q=f"Guest:{fold_accents(first_name)}"))
+    assert {h.episode.id for h in by_guest.hits} == set(catalog.facet_sets["guest"][returning])
+    by_library = sample.search(SearchRequest(q="library:celery", per_page=50))
+    assert by_library.total == len(catalog.facet_sets["library"]["celery/celery"])
+
+
+def test_unknown_field_prefix_is_read_as_words(sample: SearchIndex) -> None:
+    assert sample.search(SearchRequest(q="nosuchfield:docker")).total == sample.search(
+        SearchRequest(q="nosuchfield docker")
+    ).total
+
+
+def test_words_are_counted_once_however_many_fields(sample: SearchIndex) -> None:
+    twenty_words = " OR ".join(["docker", "redis", "celery", "sidekiq", "postgres"] * 4)
+    assert sample.search(SearchRequest(q=twenty_words)).total > 0
