@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import warnings
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -172,11 +173,20 @@ class Generation:
     def __init__(self, path: Path) -> None:
         self.name = path.name
         self.path = path
-        try:
-            self.catalog = Catalog.load(path)
-            self._index = whoosh_index.open_dir(str(path))
-        except Exception as exc:  # noqa: BLE001 - whatever is damaged, say so plainly
-            raise IndexCorrupt(f"cannot open index generation {path}: {exc}") from exc
+        # Set when this generation serves because the live one could not be opened.
+        self.fallback_from: str | None = None
+        failure = None
+        # Whoosh leaves a damaged TOC file open when reading it fails; it is closed when the
+        # exception is dropped, which must not surface as a ResourceWarning.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            try:
+                self.catalog = Catalog.load(path)
+                self._index = whoosh_index.open_dir(str(path))
+            except Exception as exc:  # noqa: BLE001 - whatever is damaged, say so plainly
+                failure = f"cannot open index generation {path}: {exc}"
+        if failure:
+            raise IndexCorrupt(failure)
         self._schema = self._index.schema
         self._parser = make_parser(self._schema)
         self._analyzers = {name: self._schema[name].analyzer for name in schema.SEARCH_FIELDS}
@@ -409,13 +419,30 @@ class SearchIndex:
             return current
         with self._lock:
             name = store.read_pointer(self.path)
-            if self._current is None or self._current.name != name:
-                fresh = Generation(store.generation_path(self.path, name))
+            if self._current is None or name not in (
+                self._current.name,
+                self._current.fallback_from,
+            ):
+                fresh = self._open(name)
                 if self._retired is not None:
                     self._retired.close()
                 self._retired, self._current = self._current, fresh
             self._pointer_stamp = stamp
             return self._current
+
+    def _open(self, name: str) -> Generation:
+        """The named generation or, when it is damaged, the newest older one that opens."""
+        try:
+            return Generation(store.generation_path(self.path, name))
+        except IndexCorrupt as damaged:
+            for older in store.older_generations(self.path, name):
+                try:
+                    fallback = Generation(store.generation_path(self.path, older))
+                except IndexCorrupt:
+                    continue
+                fallback.fallback_from = name
+                return fallback
+            raise damaged
 
     def _stamp(self) -> tuple[int, int] | None:
         try:

@@ -130,13 +130,17 @@ def publish(index_dir: Path, building: Path, name: str) -> Path:
     return final
 
 
-def prune(index_dir: Path, live: str) -> list[str]:
-    """Remove generations older than the live one and the one before it."""
-    older = sorted(
-        (e.name for e in index_dir.iterdir() if GENERATION_NAME.match(e.name) and e.name < live),
+def older_generations(index_dir: Path, name: str) -> list[str]:
+    """Generations older than `name`, newest first."""
+    return sorted(
+        (e.name for e in index_dir.iterdir() if GENERATION_NAME.match(e.name) and e.name < name),
         reverse=True,
     )
-    stale = older[KEEP_PREVIOUS:]
+
+
+def prune(index_dir: Path, live: str) -> list[str]:
+    """Remove generations older than the live one and the one before it."""
+    stale = older_generations(index_dir, live)[KEEP_PREVIOUS:]
     for name in stale:
         remove_path(index_dir / name)
     return stale

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from indexer import IndexBusy, NothingToIndex, SearchIndex, SearchRequest, Sources, build
+from indexer import (
+    IndexBusy,
+    IndexCorrupt,
+    NothingToIndex,
+    SearchIndex,
+    SearchRequest,
+    Sources,
+    build,
+)
 from indexer import build_index, store
 from support import write_episode
 
@@ -22,8 +30,12 @@ def ids(index_dir: Path, q: str = "") -> set[str]:
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     eps = tmp_path / "episodes"
-    write_episode(eps, "2024-01-01-1-first.md", title="First", topics=("1:00 -- Caching with Redis",))
-    write_episode(eps, "2024-02-01-2-second.md", title="Second", topics=("1:00 -- Deploying with Docker",))
+    write_episode(
+        eps, "2024-01-01-1-first.md", title="First", topics=("1:00 -- Caching with Redis",)
+    )
+    write_episode(
+        eps, "2024-02-01-2-second.md", title="Second", topics=("1:00 -- Deploying with Docker",)
+    )
     return eps
 
 
@@ -37,13 +49,20 @@ def test_full_then_incremental_updates(folder: Path, tmp_path: Path) -> None:
     first = build_index(index_dir, sources)
     assert first.full and sorted(first.added) == ["podcast/1-first", "podcast/2-second"]
 
-    write_episode(folder, "2024-03-01-3-third.md", title="Third", topics=("1:00 -- Kubernetes at last",))
+    write_episode(
+        folder, "2024-03-01-3-third.md", title="Third", topics=("1:00 -- Kubernetes at last",)
+    )
     added = build_index(index_dir, sources)
     assert not added.full
-    assert (added.added, sorted(added.unchanged)) == (["podcast/3-third"], ["podcast/1-first", "podcast/2-second"])
+    assert (added.added, sorted(added.unchanged)) == (
+        ["podcast/3-third"],
+        ["podcast/1-first", "podcast/2-second"],
+    )
     assert ids(index_dir, "kubernetes") == {"podcast/3-third"}
 
-    write_episode(folder, "2024-01-01-1-first.md", title="First", topics=("1:00 -- Caching with Memcached",))
+    write_episode(
+        folder, "2024-01-01-1-first.md", title="First", topics=("1:00 -- Caching with Memcached",)
+    )
     updated = build_index(index_dir, sources)
     assert updated.updated == ["podcast/1-first"]
     assert ids(index_dir, "redis") == set()
@@ -69,7 +88,9 @@ def test_incremental_result_equals_a_full_rebuild(folder: Path, tmp_path: Path) 
         assert ids(tmp_path / "a", q) == ids(tmp_path / "b", q)
 
 
-def test_old_generations_are_pruned_but_the_previous_one_stays(folder: Path, tmp_path: Path) -> None:
+def test_old_generations_are_pruned_but_the_previous_one_stays(
+    folder: Path, tmp_path: Path
+) -> None:
     index_dir = tmp_path / "ix"
     for n in range(4):
         write_episode(folder, f"2024-05-0{n + 1}-{n + 10}-more.md", title=f"More {n}")
@@ -165,3 +186,28 @@ def test_leftovers_of_a_killed_run_are_cleaned_up(folder: Path, tmp_path: Path) 
     assert report.cleaned == [".building-000002"]
     assert report.generation == "gen-000002"
     assert not (index_dir / ".building-000002").exists()
+
+
+def test_a_damaged_live_generation_falls_back_to_the_previous_one(
+    folder: Path, tmp_path: Path
+) -> None:
+    index_dir = tmp_path / "ix"
+    build_index(index_dir, Sources(episodes=(folder,)))
+    write_episode(folder, "2024-03-01-3-third.md", title="Third")
+    build_index(index_dir, Sources(episodes=(folder,)))
+    for toc in (index_dir / "gen-000002").glob("*.toc"):
+        toc.write_bytes(toc.read_bytes()[:20])
+    live = SearchIndex(index_dir)
+    generation = live.current()
+    assert (generation.name, generation.fallback_from) == ("gen-000001", "gen-000002")
+    assert live.search(SearchRequest()).total == 2
+    live.close()
+
+
+def test_no_usable_generation_is_a_clear_error(folder: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    build_index(index_dir, Sources(episodes=(folder,)))
+    (index_dir / "gen-000001" / "catalog.json").write_text("{", encoding="utf-8")
+    live = SearchIndex(index_dir)
+    with pytest.raises(IndexCorrupt, match="gen-000001"):
+        live.current()

@@ -13,7 +13,11 @@ from support import episode_text
 
 def test_episode_from_jekyll_file_name() -> None:
     episode = parse_episode(episode_text(), path="_posts/podcast/2024-03-04-12-some-slug.md")
-    assert (episode.id, episode.number, str(episode.date)) == ("podcast/12-some-slug", 12, "2024-03-04")
+    assert (episode.id, episode.number, str(episode.date)) == (
+        "podcast/12-some-slug",
+        12,
+        "2024-03-04",
+    )
 
 
 def test_durations_in_all_forms() -> None:
@@ -38,7 +42,9 @@ def test_dash_separators(separator: str) -> None:
 
 
 def test_tags_deduplicated_in_order_and_normalised() -> None:
-    episode = parse_episode(episode_text(tags=("Docker", "python", "docker", "Lets Encrypt")), path="x.md")
+    episode = parse_episode(
+        episode_text(tags=("Docker", "python", "docker", "Lets Encrypt")), path="x.md"
+    )
     assert episode.tags == ("docker", "python", "lets-encrypt")
 
 
@@ -122,7 +128,9 @@ def test_category_from_folder(tmp_path: Path) -> None:
     path.write_text("---\ntitle: X\n---\n\n## A question?\n\nAn answer.\n", encoding="utf-8")
     episode = load_episode(path)
     assert episode.category == "interviews"
-    assert [(s.anchor, s.start, s.body) for s in episode.segments] == [("a-question", None, "An answer.")]
+    assert [(s.anchor, s.start, s.body) for s in episode.segments] == [
+        ("a-question", None, "An answer.")
+    ]
 
 
 def test_date_in_front_matter_and_bad_values_are_warnings() -> None:

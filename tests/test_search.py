@@ -32,7 +32,9 @@ def all_requests() -> list[SearchRequest]:
 
 
 @pytest.mark.parametrize("request_", all_requests(), ids=lambda r: repr(r.params()))
-def test_each_facet_count_is_the_total_after_toggling(sample: SearchIndex, request_: SearchRequest) -> None:
+def test_each_facet_count_is_the_total_after_toggling(
+    sample: SearchIndex, request_: SearchRequest
+) -> None:
     result = sample.search(request_)
     checked = 0
     for facet, values in result.facets.items():
@@ -63,7 +65,9 @@ def test_results_are_grouped_with_moments_in_time_order(sample: SearchIndex) -> 
 
 def test_accents_fold_both_ways(sample: SearchIndex) -> None:
     catalog = sample.current().catalog
-    accented = next(g for g in catalog.guests.values() if g.name != g.name.encode("ascii", "ignore").decode())
+    accented = next(
+        g for g in catalog.guests.values() if g.name != g.name.encode("ascii", "ignore").decode()
+    )
     from indexer.markup import fold_accents
 
     plain = fold_accents(accented.name.split()[0])
@@ -78,7 +82,11 @@ def test_sorting_and_paging(sample: SearchIndex) -> None:
     assert dates == sorted(dates, reverse=True)
     assert [h.episode.date for h in oldest.hits] == sorted(h.episode.date for h in oldest.hits)
     pages = newest.pages
-    seen = [h.episode.id for p in range(1, pages + 1) for h in sample.search(SearchRequest(sort="newest", per_page=3, page=p)).hits]
+    seen = [
+        h.episode.id
+        for p in range(1, pages + 1)
+        for h in sample.search(SearchRequest(sort="newest", per_page=3, page=p)).hits
+    ]
     assert len(seen) == len(set(seen)) == newest.total
     beyond = sample.search(SearchRequest(per_page=3, page=pages + 5))
     assert beyond.hits == () and beyond.total == newest.total
@@ -102,14 +110,18 @@ def test_did_you_mean_on_a_misspelling(sample: SearchIndex) -> None:
         (" ".join(f"w{n}" for n in range(40)), "terms"),
     ],
 )
-def test_expensive_queries_are_refused_quickly(sample: SearchIndex, query: str, message: str) -> None:
+def test_expensive_queries_are_refused_quickly(
+    sample: SearchIndex, query: str, message: str
+) -> None:
     started = time.perf_counter()
     with pytest.raises(QueryError, match=message):
         sample.search(SearchRequest(q=query))
     assert time.perf_counter() - started < 0.5
 
 
-@pytest.mark.parametrize("query", ["[a TO z]", "{a TO z}", "/regex/", "title:>2020", "docker~2", "dock*"])
+@pytest.mark.parametrize(
+    "query", ["[a TO z]", "{a TO z}", "/regex/", "title:>2020", "docker~2", "dock*"]
+)
 def test_other_syntax_is_answered_as_words(sample: SearchIndex, query: str) -> None:
     result = sample.search(SearchRequest(q=query))
     assert result.total >= 0
@@ -139,7 +151,11 @@ def test_unknown_filter_values_give_no_results_not_errors(sample: SearchIndex) -
 
 def test_highlights_escape_markup(tmp_path: Path) -> None:
     folder = tmp_path / "eps"
-    write_episode(folder, "2024-01-01-1-x.md", topics=('1:00 -- <script>alert("caching")</script> if a < b & caching',))
+    write_episode(
+        folder,
+        "2024-01-01-1-x.md",
+        topics=('1:00 -- <script>alert("caching")</script> if a < b & caching',),
+    )
     build_index(tmp_path / "ix", Sources(episodes=(folder,)))
     live = SearchIndex(tmp_path / "ix")
     moment = live.search(SearchRequest(q="caching")).hits[0].segments[0]
@@ -151,8 +167,15 @@ def test_highlights_escape_markup(tmp_path: Path) -> None:
 
 def test_tag_synonyms_from_the_registry(tmp_path: Path) -> None:
     folder, tags = tmp_path / "eps", tmp_path / "tags"
-    write_episode(folder, "2024-01-01-1-a.md", tags=("postgres",), topics=("1:00 -- Replication in PostgreSQL",))
-    write_episode(folder, "2024-01-02-2-b.md", tags=("redis",), topics=("1:00 -- We moved off postgres",))
+    write_episode(
+        folder,
+        "2024-01-01-1-a.md",
+        tags=("postgres",),
+        topics=("1:00 -- Replication in PostgreSQL",),
+    )
+    write_episode(
+        folder, "2024-01-02-2-b.md", tags=("redis",), topics=("1:00 -- We moved off postgres",)
+    )
     tags.mkdir()
     (tags / "postgres.md").write_text(
         '---\ntag: "postgres"\nurl: "https://www.postgresql.org/"\ntitle: "Websites Using PostgreSQL in Production"\n---\n',
@@ -160,7 +183,10 @@ def test_tag_synonyms_from_the_registry(tmp_path: Path) -> None:
     )
     build_index(tmp_path / "ix", Sources(episodes=(folder,), tags=tags))
     live = SearchIndex(tmp_path / "ix")
-    by_word = {h.episode.id: [m.segment.plain for m in h.segments] for h in live.search(SearchRequest(q="postgres")).hits}
+    by_word = {
+        h.episode.id: [m.segment.plain for m in h.segments]
+        for h in live.search(SearchRequest(q="postgres")).hits
+    }
     by_name = {h.episode.id for h in live.search(SearchRequest(q="postgresql")).hits}
     label = live.current().catalog.label("tag", "postgres")
     live.close()
@@ -183,9 +209,10 @@ def test_field_names_and_aliases(sample: SearchIndex) -> None:
 
 
 def test_unknown_field_prefix_is_read_as_words(sample: SearchIndex) -> None:
-    assert sample.search(SearchRequest(q="nosuchfield:docker")).total == sample.search(
-        SearchRequest(q="nosuchfield docker")
-    ).total
+    assert (
+        sample.search(SearchRequest(q="nosuchfield:docker")).total
+        == sample.search(SearchRequest(q="nosuchfield docker")).total
+    )
 
 
 def test_words_are_counted_once_however_many_fields(sample: SearchIndex) -> None:
