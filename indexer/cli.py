@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
 import re
 import sys
-from pathlib import Path
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -65,7 +67,7 @@ def resolve_sources(sources: tuple[Path, ...], tags: Path | None, config: Path |
     "sources",
     multiple=True,
     type=click.Path(exists=True, path_type=Path),
-    help=f"Episode folder or file; repeatable. A Jekyll site folder works too. [default: {DEFAULT_SOURCE}]",
+    help=f"Episode folder or file, or a Jekyll site; repeatable. [default: {DEFAULT_SOURCE}]",
 )
 @click.option(
     "--tags",
@@ -138,6 +140,48 @@ def _print_report(report: BuildReport, *, quiet: bool) -> None:
 
 
 @main.command()
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help=f"Episode folder or file; repeatable. [default: {DEFAULT_SOURCE}]",
+)
+@click.option("--tags", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@index_option()
+@click.option("--debounce", default=0.5, show_default=True, type=click.FloatRange(0.05, 60))
+def watch(
+    sources: tuple[Path, ...],
+    tags: Path | None,
+    config: Path | None,
+    index_dir: Path,
+    debounce: float,
+) -> None:
+    """Update the index whenever episode files change (Ctrl-C to stop)."""
+    from .watch import watch as watch_sources
+
+    resolved = resolve_sources(sources, tags, config)
+    try:
+        _print_report(build_index(index_dir, resolved), quiet=False)
+    except ShownotesError as exc:
+        click.echo(f"error: {exc}", err=True)
+    folders = ", ".join(str(s) for s in resolved.episodes)
+    click.echo(f"Watching {folders} (debounce {debounce} s); Ctrl-C to stop.")
+
+    def updated(report: BuildReport, changed: set[str]) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        click.echo(f"{stamp} {len(changed)} changed file(s):")
+        _print_report(report, quiet=False)
+
+    def failed(exc: Exception) -> None:
+        click.echo(f"{time.strftime('%H:%M:%S')} error: {exc}", err=True)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        watch_sources(index_dir, resolved, debounce=debounce, on_update=updated, on_error=failed)
+
+
+@main.command()
 @click.argument("query", required=False, default="")
 @click.option("--tag", "tags", multiple=True, help="Only episodes with this tag; repeatable.")
 @click.option("--any-tag", is_flag=True, help="Episodes with any of the tags, not all.")
@@ -206,9 +250,8 @@ def _print_result(result: SearchResult) -> None:
     shown = (
         f"{len(result.hits)} of {result.total}" if result.total > len(result.hits) else result.total
     )
-    click.echo(
-        f"{shown} episode{'s' if result.total != 1 else ''} (page {result.request.page} of {result.pages})"
-    )
+    plural = "s" if result.total != 1 else ""
+    click.echo(f"{shown} episode{plural} (page {result.request.page} of {result.pages})")
     for hit in result.hits:
         episode = hit.episode
         number = f" #{episode.number}" if episode.number is not None else ""

@@ -345,7 +345,10 @@ def _interview_segments(sections: list[_Section]) -> tuple[Segment, ...]:
 
 
 def library_id(url: str) -> str:
-    """`https://github.com/whitfin/Cachex` -> `whitfin/cachex`; `https://gunicorn.org/` -> `gunicorn.org`."""
+    """`https://github.com/whitfin/Cachex` -> `whitfin/cachex`, `https://gunicorn.org/` -> `gunicorn.org`.
+
+    GitHub URLs become `owner/repo` in lower case; others host plus path, no scheme or end slash.
+    """
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if host in ("github.com", "www.github.com"):

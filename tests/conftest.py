@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from indexer import Sources, build_index
-from support import REPO, RIP, CORPUS_MISSING
+
+from support import CORPUS_MISSING, REPO, RIP
 
 # --- indexes (indexer tests and web app tests share these) -----------------------------------
 

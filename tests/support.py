@@ -38,7 +38,14 @@ def episode_text(
         *[f"- {topic}" for topic in topics],
     ]
     if libraries:
-        lines += ["", "## Links", "", "###### 🛠 Libraries Used", "", *[f"- <{u}>" for u in libraries]]
+        lines += [
+            "",
+            "## Links",
+            "",
+            "###### 🛠 Libraries Used",
+            "",
+            *[f"- <{u}>" for u in libraries],
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -14,8 +14,10 @@ from indexer import (
     SearchRequest,
     Sources,
     build,
+    build_index,
+    store,
 )
-from indexer import build_index, store
+
 from support import write_episode
 
 

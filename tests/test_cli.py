@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from indexer import store
 from indexer.cli import main
+
 from support import CORPUS_MISSING, RIP, write_episode
 
 
@@ -21,8 +22,12 @@ def cli() -> CliRunner:
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     eps = tmp_path / "eps"
-    write_episode(eps, "2024-01-01-1-first.md", title="First", topics=("16:51 -- Caching with Cachex",))
-    write_episode(eps, "2024-02-01-2-second.md", title="Second", topics=("2:00 -- Docker in production",))
+    write_episode(
+        eps, "2024-01-01-1-first.md", title="First", topics=("16:51 -- Caching with Cachex",)
+    )
+    write_episode(
+        eps, "2024-02-01-2-second.md", title="Second", topics=("2:00 -- Docker in production",)
+    )
     return eps
 
 
@@ -49,7 +54,10 @@ def test_search_json_is_the_api_document(cli: CliRunner, folder: Path, tmp_path:
     document = json.loads(out.stdout)
     assert document["total"] == 1
     segment = document["results"][0]["segments"][0]
-    assert segment["timestamp"] == "2:00" and segment["url"] == "/episodes/podcast/2-second?t=120#at-120"
+    assert (
+        segment["timestamp"] == "2:00"
+        and segment["url"] == "/episodes/podcast/2-second?t=120#at-120"
+    )
     assert "<mark>Docker</mark>" in segment["highlight"]
     assert set(document["facets"]) == {"tag", "guest", "library", "year", "category"}
 

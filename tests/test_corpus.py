@@ -8,6 +8,7 @@ import pytest
 
 from indexer import Episode, SearchIndex, SearchRequest, load_episode
 from indexer.siteinfo import load_site_config, load_tag_registry
+
 from support import CORPUS_MISSING, RIP, SEED
 
 pytestmark = pytest.mark.skipif(not RIP.is_dir(), reason=CORPUS_MISSING)
@@ -60,9 +61,14 @@ def test_messy_front_matter(episodes: list[Episode]) -> None:
     assert len(under_review) == 1 and under_review[0].tags == ()
     first = by_id[EPISODE_1]
     assert first.duration == 50 * 60 + 55
-    assert first.audio_url == "https://runninginproduction.com/assets/podcast/running-in-production-1.mp3"
+    assert (
+        first.audio_url
+        == "https://runninginproduction.com/assets/podcast/running-in-production-1.mp3"
+    )
     assert first.source_url == f"https://runninginproduction.com/{EPISODE_1}"
-    assert first.segments[7].text == "Using the BEAM and Cachex for caching data without using Redis"
+    assert (
+        first.segments[7].text == "Using the BEAM and Cachex for caching data without using Redis"
+    )
     assert (first.segments[7].start, first.segments[7].end) == (1011, 1106)
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from indexer import ParseError, load_episode, parse_episode
 from indexer.parser import decode, library_id
+
 from support import episode_text
 
 

@@ -32,7 +32,9 @@ def test_parses_to_expected(source: Path) -> None:
     expected_path = source.with_suffix(".expected.json")
     actual = parse_golden(source)
     if os.environ.get("SHOWNOTES_UPDATE_GOLDEN"):
-        expected_path.write_text(json.dumps(actual, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        expected_path.write_text(
+            json.dumps(actual, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
     assert actual == expected
 

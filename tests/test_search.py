@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from indexer import QueryError, SearchIndex, SearchRequest, Sources, build_index
+
 from support import write_episode
 
 
