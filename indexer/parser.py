@@ -345,7 +345,7 @@ def _interview_segments(sections: list[_Section]) -> tuple[Segment, ...]:
 
 
 def library_id(url: str) -> str:
-    """`https://github.com/whitfin/Cachex` -> `whitfin/cachex`, `https://gunicorn.org/` -> `gunicorn.org`.
+    """A library's id: `whitfin/cachex` for a GitHub URL, `gunicorn.org` for `https://gunicorn.org/`.
 
     GitHub URLs become `owner/repo` in lower case; others host plus path, no scheme or end slash.
     """

@@ -1,7 +1,7 @@
 """Golden-file parser tests: each `x.md` in tests/golden parses to `x.expected.json`.
 
-Regenerate after a deliberate change with `SHOWNOTES_UPDATE_GOLDEN=1 pytest tests/test_parser_golden.py`
-and read the diff before committing it.
+Regenerate after a deliberate change with
+`SHOWNOTES_UPDATE_GOLDEN=1 pytest tests/test_parser_golden.py` and read the diff before committing.
 """
 
 from __future__ import annotations

@@ -179,7 +179,8 @@ def test_tag_synonyms_from_the_registry(tmp_path: Path) -> None:
     )
     tags.mkdir()
     (tags / "postgres.md").write_text(
-        '---\ntag: "postgres"\nurl: "https://www.postgresql.org/"\ntitle: "Websites Using PostgreSQL in Production"\n---\n',
+        '---\ntag: "postgres"\nurl: "https://www.postgresql.org/"\n'
+        'title: "Websites Using PostgreSQL in Production"\n---\n',
         encoding="utf-8",
     )
     build_index(tmp_path / "ix", Sources(episodes=(folder,), tags=tags))
