@@ -9,6 +9,7 @@ by `store.publish`, so a failed build leaves the live index as it was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -243,7 +244,9 @@ def _write_generation(
                 _add_episode(writer, episode, tags)
             writer.commit()
         except BaseException:
-            writer.cancel()
+            # A writer whose commit failed half way is already closed; the first error matters.
+            with contextlib.suppress(Exception):
+                writer.cancel()
             raise
         finally:
             ix.close()

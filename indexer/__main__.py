@@ -1,0 +1,5 @@
+"""`python -m indexer` is the `shownotes` command line."""
+
+from .cli import main
+
+main()
