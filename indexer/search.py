@@ -11,7 +11,7 @@ import math
 import os
 import threading
 import warnings
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -41,7 +41,7 @@ MODES = ("all", "any")
 MAX_PER_PAGE = 50
 MAX_PAGE = 10_000
 MAX_SEGMENTS_PER_HIT = 10
-MULTI_VALUE_FACETS = ("tag", "library")
+CACHED_ANSWERS = 512
 
 
 @dataclass(frozen=True)
@@ -195,6 +195,8 @@ class Generation:
         self._local = threading.local()
         self._searchers: list[Searcher] = []
         self._lock = threading.Lock()
+        # Keyed by the validated request: the generation is fixed, so answers never go stale.
+        self._answers: OrderedDict[SearchRequest, SearchResult] = OrderedDict()
         self._facet_values = {e.id: _grouped(facet_values(e)) for e in self.catalog.episodes}
         with self._index.searcher() as searcher:
             self._docs = {
@@ -223,7 +225,21 @@ class Generation:
     # --- the search ------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResult:
+        """Answer a search; repeated requests are answered from a bounded per-generation cache."""
         request = request.validated()
+        with self._lock:
+            cached = self._answers.get(request)
+            if cached is not None:
+                self._answers.move_to_end(request)
+                return cached
+        result = self._search(request)
+        with self._lock:
+            self._answers[request] = result
+            while len(self._answers) > CACHED_ANSWERS:
+                self._answers.popitem(last=False)
+        return result
+
+    def _search(self, request: SearchRequest) -> SearchResult:
         parsed = self.parse(request.q) if request.q else None
         matches = self._match(parsed.query) if parsed else None
         base = frozenset(matches.episode_scores) if matches else self.catalog.all_ids

@@ -220,3 +220,11 @@ def test_unknown_field_prefix_is_read_as_words(sample: SearchIndex) -> None:
 def test_words_are_counted_once_however_many_fields(sample: SearchIndex) -> None:
     twenty_words = " OR ".join(["docker", "redis", "celery", "sidekiq", "postgres"] * 4)
     assert sample.search(SearchRequest(q=twenty_words)).total > 0
+
+
+def test_repeated_searches_are_answered_from_the_cache(sample: SearchIndex) -> None:
+    generation = sample.current()
+    first = generation.search(SearchRequest(q="redis", tag=("docker",)))
+    again = generation.search(SearchRequest(q=" redis ", tag=("docker", "docker")))
+    assert again is first  # the same normalized request: the same answer object
+    assert generation.search(SearchRequest(q="redis")) is not first
