@@ -290,6 +290,34 @@ def check(paths: tuple[Path, ...]) -> None:
 
 @main.command()
 @index_option()
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Query log. [default: <index>/queries.jsonl]",
+)
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000))
+def stats(index_dir: Path, log_path: Path | None, top: int) -> None:
+    """The most frequent searches, the ones that found nothing, and the slowest."""
+    from .querylog import LOG_FILE, summarize
+
+    summary = summarize(log_path or index_dir / LOG_FILE, top=top)
+    click.echo(f"{summary.searches} searches logged.")
+    sections: list[tuple[str, list[tuple[str, Any]], str]] = [
+        ("Most frequent", summary.frequent, "{}"),
+        ("Found nothing", summary.empty, "{}"),
+        ("Slowest (ms)", summary.slowest, "{:.1f}"),
+    ]
+    for title, rows, number in sections:
+        click.echo(f"\n{title}:")
+        for what, value in rows:
+            click.echo(f"  {number.format(value):>8}  {what}")
+        if not rows:
+            click.echo("  (none)")
+
+
+@main.command()
+@index_option()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--prod", is_flag=True, help="Serve with gunicorn instead of the development server.")
