@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import html
+import importlib.util
 import json
 import os
 import re
+import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -24,6 +28,7 @@ from .search import SearchIndex, SearchRequest, SearchResult
 DEFAULT_INDEX = "index_data"
 DEFAULT_SOURCE = "episodes"
 MARK = re.compile(r"<mark>(.*?)</mark>")
+PR_SET_PDEATHSIG = 1  # Linux prctl: signal a child when its parent exits
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -326,38 +331,68 @@ def stats(index_dir: Path, log_path: Path | None, top: int) -> None:
     default=2,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="gunicorn workers (--prod).",
+    help="gunicorn worker processes (--prod).",
 )
 @click.option(
     "--threads",
     default=4,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Threads per worker (--prod).",
+    help="Threads per worker (--prod); each thread keeps its own searcher.",
 )
-def serve(index_dir: Path, host: str, port: int, prod: bool, workers: int, threads: int) -> None:
-    """Serve the web app over the index."""
+@click.option("--watch", is_flag=True, help="Also update the index when episode files change.")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help=f"Episode folder to watch (--watch); repeatable. [default: {DEFAULT_SOURCE}]",
+)
+def serve(
+    index_dir: Path,
+    host: str,
+    port: int,
+    prod: bool,
+    workers: int,
+    threads: int,
+    watch: bool,
+    sources: tuple[Path, ...],
+) -> None:
+    """Serve the web app over the index (and, with --watch, keep the index up to date)."""
     index_path = str(index_dir.resolve())
+    if watch:
+        _start_watcher(index_path, sources)
     if not prod:
         from webapp import create_app
 
         create_app({"INDEX_DIR": index_path}).run(host=host, port=port, threaded=True)
         return
-    try:
-        from gunicorn.app.wsgiapp import run  # noqa: F401 - only checks it is installed
-    except ImportError as exc:
-        raise click.ClickException("--prod needs gunicorn: pip install 'shownotes[prod]'") from exc
+    if importlib.util.find_spec("gunicorn") is None:
+        raise click.ClickException("--prod needs gunicorn: pip install 'shownotes[prod]'")
     os.environ["SHOWNOTES_INDEX"] = index_path
-    argv = [
-        "gunicorn",
-        "--bind",
-        f"{host}:{port}",
-        "--workers",
-        str(workers),
-        "--threads",
-        str(threads),
-        "--worker-class",
-        "gthread",
+    # gthread workers: each request runs on a thread, and each thread opens its own searcher
+    # after the fork, once per index generation. SIGHUP reloads workers gracefully.
+    gunicorn = [
+        sys.executable, "-m", "gunicorn",
+        "--bind", f"{host}:{port}",
+        "--workers", str(workers),
+        "--threads", str(threads),
+        "--worker-class", "gthread",
+        "--graceful-timeout", "20",
         "webapp.wsgi:app",
-    ]
-    os.execvp(sys.executable, [sys.executable, "-m", "gunicorn", *argv[1:]])
+    ]  # fmt: skip
+    os.execvp(sys.executable, gunicorn)
+
+
+def _start_watcher(index_path: str, sources: tuple[Path, ...]) -> None:
+    """`shownotes watch` in a child process that ends when this process (or its exec) ends."""
+    command = [sys.executable, "-m", "indexer", "watch", "--index", index_path]
+    for source in sources:
+        command += ["--source", str(source)]
+    subprocess.Popen(command, preexec_fn=_die_with_parent)  # noqa: S603 - our own command
+
+
+def _die_with_parent() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
