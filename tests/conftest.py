@@ -30,3 +30,71 @@ def corpus_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     sources = Sources(episodes=(RIP / "_posts",), tags=RIP / "tags", config=RIP / "_config.yml")
     build_index(index_dir, sources)
     return index_dir
+
+
+# --- web app (webapp/ tests) ------------------------------------------------------------------
+# Maintained with the web app. The indexes above are shared; what follows builds apps on them.
+
+from collections.abc import Iterator  # noqa: E402
+
+from flask import Flask  # noqa: E402
+from flask.testing import FlaskClient, FlaskCliRunner  # noqa: E402
+
+import webapp.index  # noqa: E402
+from webapp import create_app  # noqa: E402
+
+SITE_CONFIG = """\
+url: "https://shipping-it-live.example.org"
+mp3_url_path: "https://media.example.org/audio/shipping-it-live-"
+"""
+
+
+def make_app(index_dir: Path, **config: object) -> Iterator[Flask]:
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir), **config})
+    yield app
+    webapp.index.close(app)
+
+
+@pytest.fixture
+def app(sample_index: Path) -> Iterator[Flask]:
+    yield from make_app(sample_index)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def site_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample episodes with a site configuration, so episodes have audio and source URLs."""
+    folder = tmp_path_factory.mktemp("site_config")
+    config = folder / "_config.yml"
+    config.write_text(SITE_CONFIG, encoding="utf-8")
+    index_dir = tmp_path_factory.mktemp("site_index")
+    build_index(index_dir, Sources(episodes=(REPO / "episodes",), config=config))
+    return index_dir
+
+
+@pytest.fixture
+def site_client(site_index: Path) -> Iterator[FlaskClient]:
+    for site_app in make_app(site_index):
+        yield site_app.test_client()
+
+
+@pytest.fixture(scope="module")
+def corpus_client(corpus_index: Path) -> Iterator[FlaskClient]:
+    for corpus_app in make_app(corpus_index):
+        yield corpus_app.test_client()
+
+
+@pytest.fixture
+def empty_client(tmp_path: Path) -> Iterator[FlaskClient]:
+    """An app over a folder with no index in it."""
+    for bare_app in make_app(tmp_path / "no_index_here"):
+        yield bare_app.test_client()

@@ -1,1 +1,55 @@
-"""placeholder"""
+"""The shownotes web app: search pages, episode pages with playable moments, a JSON API.
+
+It renders what the `indexer` package answers and never touches Whoosh itself.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from . import (
+    api,
+    audio,
+    episodes,
+    errors,
+    feeds,
+    formatting,
+    health,
+    index,
+    knowledge,
+    links,
+    search,
+    security,
+)
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(
+        INDEX_DIR=os.environ.get("SHOWNOTES_INDEX", "index_data"),
+        # Serve every episode's audio from here instead (same file names), e.g. a CDN or "/audio".
+        AUDIO_BASE_URL=os.environ.get("SHOWNOTES_AUDIO_BASE_URL") or None,
+        # A folder whose files are served at /audio/<name>, with Range requests for seeking.
+        AUDIO_DIR=os.environ.get("SHOWNOTES_AUDIO_DIR") or None,
+        SITE_NAME=os.environ.get("SHOWNOTES_SITE_NAME", "Shownotes"),
+        PER_PAGE=10,
+        FEED_SIZE=20,
+    )
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    for resource in (index, errors, security, formatting, links):
+        resource.init_app(app)
+    for blueprint in (search.bp, episodes.bp, knowledge.bp, api.bp, feeds.bp, audio.bp, health.bp):
+        app.register_blueprint(blueprint)
+
+    @app.context_processor
+    def site() -> dict[str, Any]:
+        return {"site_name": app.config["SITE_NAME"]}
+
+    return app

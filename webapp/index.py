@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from indexer import Generation, SearchIndex
 
@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
     # Opening nothing here keeps the app starting without an index; the first request that
     # needs one finds out (NoIndex) and the error handlers explain how to build it.
     app.extensions[EXTENSION] = SearchIndex(app.config["INDEX_DIR"])
+    app.jinja_env.globals["label"] = label
 
 
 def search_index(app: Flask | None = None) -> SearchIndex:
@@ -21,8 +22,17 @@ def search_index(app: Flask | None = None) -> SearchIndex:
 
 
 def generation() -> Generation:
-    """The live generation; a request should ask once so all its answers agree."""
-    return search_index().current()
+    """The live generation, the same one for the whole request so its parts agree."""
+    found: Generation | None = g.get("generation")
+    if found is None:
+        found = search_index().current()
+        g.generation = found
+    return found
+
+
+def label(facet: str, value: str) -> str:
+    """A facet value's display name (a tag's product name, a guest's name)."""
+    return generation().catalog.label(facet, value)
 
 
 def close(app: Flask) -> None:

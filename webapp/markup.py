@@ -2,8 +2,9 @@
 
 Raw HTML never passes: `<`, `>` and bare `&` are escaped before Markdown sees the text
 (autolinks `<https://...>` are turned into ordinary links first so they survive), and
-Markdown's own raw HTML handling is switched off as a second line of defence. Links keep only http, https,
-mailto and relative targets; images become their alt text (they would break the CSP anyway).
+Markdown's own raw HTML handling is switched off as a second line of defence. Links keep only
+http, https, mailto and relative targets; images become their alt text (they would break the
+CSP anyway).
 """
 
 from __future__ import annotations

@@ -1,0 +1,120 @@
+"""The JSON API: the same answers as the pages, as documents (see openapi.json)."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from indexer import Count, Episode, EpisodeHit, Knowledge, all_values, knowledge
+from indexer import documents as docs
+
+from .index import generation
+from .params import search_request
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+FACETS = {"tags": "tag", "guests": "guest", "libraries": "library"}
+
+
+def _audio_base() -> str | None:
+    base: str | None = current_app.config["AUDIO_BASE_URL"]
+    return base
+
+
+@bp.get("/search")
+def search() -> Response:
+    search_request_ = search_request(request.args, allow_per_page=True)
+    result = generation().search(search_request_)
+    return jsonify(docs.search_document(result, audio_base=_audio_base()))
+
+
+@bp.get("/episodes/<category>/<slug>")
+def episode(category: str, slug: str) -> Response:
+    found = generation().episode(f"{category}/{slug}")
+    return jsonify(docs.episode_document(found, audio_base=_audio_base()))
+
+
+@bp.get("/tags")
+def tags() -> Response:
+    return _values("tag")
+
+
+@bp.get("/guests")
+def guests() -> Response:
+    return _values("guest")
+
+
+@bp.get("/libraries")
+def libraries() -> Response:
+    return _values("library")
+
+
+@bp.get("/tags/<tag>")
+def tag(tag: str) -> Response:
+    return _knowledge("tag", tag)
+
+
+@bp.get("/guests/<slug>")
+def guest(slug: str) -> Response:
+    return _knowledge("guest", slug)
+
+
+@bp.get("/libraries/<path:library_id>")
+def library(library_id: str) -> Response:
+    return _knowledge("library", library_id)
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    text = resources.files("webapp").joinpath("openapi.json").read_text(encoding="utf-8")
+    return jsonify(json.loads(text))
+
+
+def _values(facet: str) -> Response:
+    values = all_values(generation(), facet)
+    return jsonify(values=[count_document(c) for c in values])
+
+
+def _knowledge(facet: str, value: str) -> Response:
+    found = knowledge(generation(), facet, value)
+    return jsonify(knowledge_document(found, audio_base=_audio_base()))
+
+
+def count_document(count: Count) -> dict[str, Any]:
+    return {"value": count.value, "label": count.label, "count": count.count}
+
+
+def knowledge_document(item: Knowledge, *, audio_base: str | None) -> dict[str, Any]:
+    return {
+        "facet": item.facet,
+        "value": item.value,
+        "label": item.label,
+        "url": item.url,
+        "description": item.description,
+        "total": len(item.hits),
+        "episodes": [_mention_document(hit, audio_base) for hit in item.hits],
+        "cooccurring": {
+            facet: [count_document(c) for c in counts] for facet, counts in item.cooccurring.items()
+        },
+        "first": _summary(item.first, audio_base),
+        "latest": _summary(item.latest, audio_base),
+    }
+
+
+def _mention_document(hit: EpisodeHit, audio_base: str | None) -> dict[str, Any]:
+    return {
+        "episode": _summary(hit.episode, audio_base),
+        "segments": [
+            docs.segment_document(
+                hit.episode, s.segment, highlight=s.highlight, audio_base=audio_base
+            )
+            for s in hit.segments
+        ],
+    }
+
+
+def _summary(episode: Episode, audio_base: str | None) -> dict[str, Any]:
+    return docs.episode_summary(episode, audio_base=audio_base)

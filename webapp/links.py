@@ -1,0 +1,69 @@
+"""URLs of the app's pages, shared by views and templates (registered as Jinja globals)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, request, url_for
+
+from indexer import Episode, SearchRequest, Segment
+from indexer import documents as docs
+from indexer.markup import markdown_to_plain
+
+from .markup import safe_href
+
+
+def _site(path: str) -> str:
+    # The indexer's paths are site-relative; keep them right when mounted under a prefix.
+    return request.script_root + path
+
+
+def episode_url(episode: Episode) -> str:
+    return _site(docs.episode_path(episode))
+
+
+def moment_url(episode: Episode, segment: Segment) -> str:
+    return _site(docs.moment_path(episode, segment))
+
+
+def value_url(facet: str, value: str) -> str:
+    """The knowledge page of a tag, guest or library; a filtered search for the rest."""
+    if facet == "tag":
+        return url_for("knowledge.tag", tag=value)
+    if facet == "guest":
+        return url_for("knowledge.guest", slug=value)
+    if facet == "library":
+        return url_for("knowledge.library", library_id=value)
+    return filter_url(facet, value)
+
+
+def filter_url(facet: str, value: str) -> str:
+    """Every episode with this facet value."""
+    filters: dict[str, Any] = {facet: (value,)}
+    return search_url(SearchRequest(**filters))
+
+
+def search_url(search: SearchRequest, endpoint: str = "search.results") -> str:
+    query = urlencode(search.params())
+    return url_for(endpoint) + (f"?{query}" if query else "")
+
+
+def external(url: str | None) -> str | None:
+    """An outside URL from an episode file, if it is one a link may point to."""
+    if not url:
+        return None
+    safe = safe_href(url)
+    return safe if safe and safe.startswith(("http://", "https://", "mailto:")) else None
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(external, "external")
+    app.add_template_filter(markdown_to_plain, "plain")
+    app.jinja_env.globals.update(
+        episode_url=episode_url,
+        moment_url=moment_url,
+        value_url=value_url,
+        filter_url=filter_url,
+        search_url=search_url,
+    )
