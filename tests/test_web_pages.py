@@ -141,7 +141,11 @@ def test_tag_mode_switch_links(client: FlaskClient) -> None:
     assert any_links
     wide = client.get(any_links[0].replace("&amp;", "&"))
     assert total_of(wide) > total_of(response)
-    assert "library_mode" not in " ".join(hrefs(response))
+    html = response.get_data(as_text=True)
+    tag_modes = html[html.index('class="facet facet-tag"') :].split("</p>")[0]
+    # "all of" is the default, so it is the current one.
+    assert re.search(r'aria-current="true" class="current">all of</a>', tag_modes)
+    assert "tag_mode=any" in tag_modes
 
 
 def test_sort_links_and_newest_order(client: FlaskClient) -> None:

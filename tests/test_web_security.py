@@ -95,7 +95,7 @@ def test_security_headers_on_500(failing_app: Flask) -> None:
     assert "Something went wrong" in response.get_data(as_text=True)
 
 
-def test_media_src_follows_where_the_audio_is(site_client: FlaskClient, sample_index: Path) -> None:
+def test_media_src_follows_where_the_audio_is(site_client: FlaskClient) -> None:
     # Episodes whose audio lives on another host need that host allowed, and only that host.
     csp = site_client.get(BAKERY).headers["Content-Security-Policy"]
     assert csp == f"{BASE_CSP}; media-src 'self' https://media.example.org"

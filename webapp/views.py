@@ -45,7 +45,7 @@ class FacetGroup:
     title: str
     top: list[FacetLink]
     more: list[FacetLink]
-    modes: list[Choice]  # "all of" / "any of", for tags and libraries with a selection
+    modes: list[Choice]  # "all of" / "any of", for tags and libraries
 
     @property
     def more_open(self) -> bool:
@@ -115,7 +115,7 @@ def facet_group(name: str, values: tuple[FacetValue, ...], request: SearchReques
 
 def mode_choices(name: str, request: SearchRequest) -> list[Choice]:
     field = MODE_FACETS.get(name)
-    if field is None or not request.selected(name):
+    if field is None:
         return []
     current = request.mode(name)
     return [
