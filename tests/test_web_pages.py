@@ -339,3 +339,22 @@ def test_value_listings(client: FlaskClient) -> None:
     )
     assert client.get("/guests").status_code == 200
     assert "/libraries/celery/celery" in hrefs(client.get("/libraries"))
+
+
+# --- formatting ------------------------------------------------------------------------------
+
+
+def test_dates_durations_and_counts_read_naturally() -> None:
+    import datetime as dt
+
+    from webapp.formatting import date, duration, plural
+
+    assert date(dt.date(2019, 11, 10)) == "10 Nov 2019"
+    assert date(None) == ""
+    assert duration(3000) == "50 min"
+    assert duration(3862) == "1 h 4 min"
+    assert duration(3600) == "1 h"
+    assert duration(20) == "1 min"
+    assert duration(None) == ""
+    assert plural(1, "episode") == "1 episode"
+    assert plural(1200, "library", "libraries") == "1,200 libraries"

@@ -59,6 +59,7 @@ def show(category: str, slug: str) -> str:
         moments=moments(episode, current),
         player=player(episode, start, current),
         source_url=docs.moment_source_url(episode, current) if current else episode.source_url,
+        at_moment=current is not None,
         labels=_labels(live, episode),
         previous=previous,
         following=following,
