@@ -18,11 +18,13 @@ from .errors import (
     NoIndex,
     NotFound,
     NothingToIndex,
+    ParameterError,
     ParseError,
     QueryError,
     ShownotesError,
 )
-from .knowledge import (
+from .models import Episode, Guest, Library, Link, Segment, SiteConfig, TagInfo, format_timestamp
+from .pages import (
     Count,
     Knowledge,
     Overview,
@@ -32,7 +34,6 @@ from .knowledge import (
     overview,
     related,
 )
-from .models import Episode, Guest, Library, Link, Segment, SiteConfig, TagInfo, format_timestamp
 from .parser import load_episode, parse_episode
 from .search import (
     EpisodeHit,
@@ -62,6 +63,7 @@ __all__ = [
     "Link",
     "NoIndex",
     "NotFound",
+    "ParameterError",
     "NothingToIndex",
     "Overview",
     "ParseError",

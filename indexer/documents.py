@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from .markup import markdown_to_plain
 from .models import Episode, Segment
+from .pages import Count, Knowledge
 from .search import EpisodeHit, FacetValue, SearchResult
 
 
@@ -156,4 +157,37 @@ def search_document(result: SearchResult, *, audio_base: str | None = None) -> d
         "facets": {
             name: [facet_document(v) for v in values] for name, values in result.facets.items()
         },
+    }
+
+
+def count_document(count: Count) -> dict[str, Any]:
+    return {"value": count.value, "label": count.label, "count": count.count}
+
+
+def knowledge_document(item: Knowledge, *, audio_base: str | None = None) -> dict[str, Any]:
+    """A tag, guest or library across episodes, for `/api/tags/<tag>` and the like."""
+    return {
+        "facet": item.facet,
+        "value": item.value,
+        "label": item.label,
+        "url": item.url,
+        "description": item.description,
+        "total": len(item.hits),
+        "episodes": [
+            {
+                "episode": episode_summary(hit.episode, audio_base=audio_base),
+                "segments": [
+                    segment_document(
+                        hit.episode, s.segment, highlight=s.highlight, audio_base=audio_base
+                    )
+                    for s in hit.segments
+                ],
+            }
+            for hit in item.hits
+        ],
+        "cooccurring": {
+            facet: [count_document(c) for c in counts] for facet, counts in item.cooccurring.items()
+        },
+        "first": episode_summary(item.first, audio_base=audio_base),
+        "latest": episode_summary(item.latest, audio_base=audio_base),
     }

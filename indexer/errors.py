@@ -3,6 +3,7 @@
     ShownotesError
     ├── ParseError          an episode, config or tag file that cannot be read
     ├── QueryError          a search the user typed that cannot be run (or would cost too much)
+    │   └── ParameterError      a search parameter out of range (page, sort, mode)
     ├── NotFound            an episode, tag, guest or library that is not in the index
     └── IndexError_
         ├── NoIndex             there is no index at the location yet
@@ -32,6 +33,10 @@ class ParseError(ShownotesError):
 
 class QueryError(ShownotesError):
     """A search that cannot be run as typed."""
+
+
+class ParameterError(QueryError):
+    """A search parameter that is out of range or not one of the allowed values."""
 
 
 class NotFound(ShownotesError):

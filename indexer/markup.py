@@ -14,7 +14,7 @@ LIQUID_TAG = re.compile(r"\{%.*?%\}", re.DOTALL)
 EMPTY_LINK = re.compile(r"\[(?P<text>[^\]]*)\]\(\s*\)")
 
 MD_IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\([^)]*\)")
-MD_LINK = re.compile(r"\[(?P<text>[^\]]*)\]\((?P<url>[^)\s]*)(?:\s+\"[^\"]*\")?\)")
+MD_LINK = re.compile(r"\[(?P<text>[^\]]*)\]\(\s*(?P<url>[^)\s]*)(?:\s+\"[^\"]*\")?\s*\)")
 MD_REF_LINK = re.compile(r"\[(?P<text>[^\]]+)\]\[[^\]]*\]")
 MD_AUTOLINK = re.compile(r"<(?P<url>(?:https?|mailto):[^>\s]+)>")
 HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")

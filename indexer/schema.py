@@ -24,7 +24,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.support.charset import accent_map
 
 # Bumped whenever a change here needs a full rebuild; incremental updates check it.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 EPISODE = "episode"
 SEGMENT = "segment"

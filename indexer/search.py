@@ -23,7 +23,7 @@ from whoosh.searching import Searcher
 
 from . import schema, store
 from .catalog import FACETS, Catalog, facet_values
-from .errors import IndexCorrupt, NotFound, QueryError
+from .errors import IndexCorrupt, NotFound, ParameterError
 from .models import Episode, Segment
 from .querying import (
     ParsedQuery,
@@ -62,14 +62,14 @@ class SearchRequest:
 
     def validated(self) -> SearchRequest:
         if self.sort not in SORTS:
-            raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {self.sort[:20]!r}")
+            raise ParameterError(f"sort must be one of {', '.join(SORTS)}, not {self.sort[:20]!r}")
         for name in ("tag_mode", "library_mode"):
             if getattr(self, name) not in MODES:
-                raise QueryError(f"{name} must be 'all' or 'any'")
+                raise ParameterError(f"{name} must be 'all' or 'any'")
         if not 1 <= self.page <= MAX_PAGE:
-            raise QueryError(f"page must be between 1 and {MAX_PAGE:,}")
+            raise ParameterError(f"page must be between 1 and {MAX_PAGE:,}")
         if not 1 <= self.per_page <= MAX_PER_PAGE:
-            raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
+            raise ParameterError(f"per_page must be between 1 and {MAX_PER_PAGE}")
         changes: dict[str, Any] = {name: _unique(getattr(self, name)) for name in FACETS}
         return replace(self, q=self.q.strip(), **changes)
 

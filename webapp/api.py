@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from indexer import Count, Episode, EpisodeHit, Knowledge, all_values, knowledge
+from indexer import all_values, knowledge
 from indexer import documents as docs
 
 from .index import generation
@@ -75,46 +74,9 @@ def openapi() -> Response:
 
 def _values(facet: str) -> Response:
     values = all_values(generation(), facet)
-    return jsonify(values=[count_document(c) for c in values])
+    return jsonify(values=[docs.count_document(c) for c in values])
 
 
 def _knowledge(facet: str, value: str) -> Response:
     found = knowledge(generation(), facet, value)
-    return jsonify(knowledge_document(found, audio_base=_audio_base()))
-
-
-def count_document(count: Count) -> dict[str, Any]:
-    return {"value": count.value, "label": count.label, "count": count.count}
-
-
-def knowledge_document(item: Knowledge, *, audio_base: str | None) -> dict[str, Any]:
-    return {
-        "facet": item.facet,
-        "value": item.value,
-        "label": item.label,
-        "url": item.url,
-        "description": item.description,
-        "total": len(item.hits),
-        "episodes": [_mention_document(hit, audio_base) for hit in item.hits],
-        "cooccurring": {
-            facet: [count_document(c) for c in counts] for facet, counts in item.cooccurring.items()
-        },
-        "first": _summary(item.first, audio_base),
-        "latest": _summary(item.latest, audio_base),
-    }
-
-
-def _mention_document(hit: EpisodeHit, audio_base: str | None) -> dict[str, Any]:
-    return {
-        "episode": _summary(hit.episode, audio_base),
-        "segments": [
-            docs.segment_document(
-                hit.episode, s.segment, highlight=s.highlight, audio_base=audio_base
-            )
-            for s in hit.segments
-        ],
-    }
-
-
-def _summary(episode: Episode, audio_base: str | None) -> dict[str, Any]:
-    return docs.episode_summary(episode, audio_base=audio_base)
+    return jsonify(docs.knowledge_document(found, audio_base=_audio_base()))

@@ -1,4 +1,4 @@
-"""Pages across episodes: a tag, a guest or a library, the home page's overview, neighbours."""
+"""Knowledge pages across episodes: a tag, a guest or a library, the overview, neighbours."""
 
 from __future__ import annotations
 
