@@ -9,6 +9,7 @@ The only package that imports whoosh. The web app and the command line use what 
 
 from __future__ import annotations
 
+from . import querylog
 from .build import BuildReport, Sources, build_index
 from .catalog import FACETS, Catalog
 from .errors import (
@@ -85,5 +86,6 @@ __all__ = [
     "neighbours",
     "overview",
     "parse_episode",
+    "querylog",
     "related",
 ]

@@ -18,9 +18,12 @@ from typing import Any
 LOG_FILE = "queries.jsonl"
 MAX_LOG_BYTES = 20 * 1024 * 1024
 MAX_LOGGED_QUERY = 200
+TYPING_WINDOW = 5.0  # seconds
 
 
-def record(path: Path, *, q: str, filters: dict[str, Any], total: int, ms: float) -> None:
+def record(
+    path: Path, *, q: str, filters: dict[str, Any], total: int, ms: float, live: bool = False
+) -> None:
     """Append one search to the log; a full or unwritable log never fails the search."""
     line = json.dumps(
         {
@@ -29,6 +32,7 @@ def record(path: Path, *, q: str, filters: dict[str, Any], total: int, ms: float
             "filters": {k: v for k, v in filters.items() if v},
             "total": total,
             "ms": round(ms, 3),
+            **({"live": True} if live else {}),
         },
         ensure_ascii=False,
     )
@@ -57,7 +61,7 @@ def summarize(path: Path, *, top: int = 10) -> Stats:
     empty: Counter[str] = Counter()
     slowest: dict[str, float] = {}
     searches = 0
-    for entry in _entries(path):
+    for entry in _settled(_entries(path)):
         searches += 1
         key = _describe(entry)
         frequent[key] += 1
@@ -87,6 +91,22 @@ def _entries(path: Path) -> list[dict[str, Any]]:
                 if isinstance(entry, dict):
                     entries.append(entry)
     return entries
+
+
+def _settled(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop live searches that were only a step in typing: a longer one followed within seconds."""
+    entries.sort(key=lambda e: float(e.get("t", 0)))
+    kept = []
+    for index, entry in enumerate(entries):
+        q, t = str(entry.get("q", "")), float(entry.get("t", 0))
+        typed_on = entry.get("live") and any(
+            str(later.get("q", "")).startswith(q) and str(later.get("q", "")) != q
+            for later in entries[index + 1 : index + 20]
+            if float(later.get("t", 0)) - t <= TYPING_WINDOW
+        )
+        if not typed_on:
+            kept.append(entry)
+    return kept
 
 
 def _describe(entry: dict[str, Any]) -> str:

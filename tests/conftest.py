@@ -50,7 +50,8 @@ mp3_url_path: "https://media.example.org/audio/shipping-it-live-"
 
 
 def make_app(index_dir: Path, **config: object) -> Iterator[Flask]:
-    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir), **config})
+    # Searches are not logged unless a test asks for it with QUERY_LOG.
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir), "QUERY_LOG": "", **config})
     yield app
     webapp.index.close(app)
 

@@ -44,3 +44,30 @@ def test_stats_command(tmp_path: Path) -> None:
 def test_an_unwritable_log_never_fails(tmp_path: Path) -> None:
     record(tmp_path / "missing-dir" / "queries.jsonl", q="x", filters={}, total=1, ms=1.0)
     assert not (tmp_path / "missing-dir").exists()
+
+
+def test_live_typing_is_folded_into_the_search_it_became(tmp_path: Path) -> None:
+    log = tmp_path / "queries.jsonl"
+    for q in ("re", "red", "redis"):
+        record(log, q=q, filters={}, total=1, ms=1.0, live=True)
+    record(log, q="docker", filters={}, total=1, ms=1.0, live=True)
+    assert sorted(dict(summarize(log).frequent)) == ['"docker"', '"redis"']
+
+
+def test_the_web_app_logs_searches(sample_index: Path, tmp_path: Path) -> None:
+    import webapp
+    from webapp import create_app
+
+    log = tmp_path / "q.jsonl"
+    app = create_app({"TESTING": True, "INDEX_DIR": str(sample_index), "QUERY_LOG": str(log)})
+    client = app.test_client()
+    assert client.get("/search?q=redis&tag=docker").status_code == 200
+    assert client.get("/api/search?q=kubernetes").status_code == 200
+    webapp.index.close(app)
+    entries = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert [(e["q"], e["filters"]) for e in entries] == [
+        ("redis", {"tag": ["docker"]}),
+        ("kubernetes", {}),
+    ]
+    assert all(e["total"] > 0 and e["ms"] > 0 for e in entries)
+    assert all(set(e) <= {"t", "q", "filters", "total", "ms", "live"} for e in entries)

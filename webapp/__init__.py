@@ -11,6 +11,8 @@ from typing import Any
 
 from flask import Flask
 
+from indexer import querylog
+
 from . import (
     api,
     audio,
@@ -36,11 +38,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # A folder whose files are served at /audio/<name>, with Range requests for seeking.
         AUDIO_DIR=os.environ.get("SHOWNOTES_AUDIO_DIR") or None,
         SITE_NAME=os.environ.get("SHOWNOTES_SITE_NAME", "Shownotes"),
+        # Searches are logged here for `shownotes stats`; "" turns the log off.
+        QUERY_LOG=os.environ.get("SHOWNOTES_QUERY_LOG"),
         PER_PAGE=10,
         FEED_SIZE=20,
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
+    if app.config["QUERY_LOG"] is None:
+        app.config["QUERY_LOG"] = os.path.join(app.config["INDEX_DIR"], querylog.LOG_FILE)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     for resource in (index, errors, security, formatting, links):

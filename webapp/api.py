@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from indexer import all_values, knowledge
 from indexer import documents as docs
 
-from .index import generation
+from .index import generation, logged_search
 from .params import search_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -26,7 +26,7 @@ def _audio_base() -> str | None:
 @bp.get("/search")
 def search() -> Response:
     search_request_ = search_request(request.args, allow_per_page=True)
-    result = generation().search(search_request_)
+    result = logged_search(search_request_)
     return jsonify(docs.search_document(result, audio_base=_audio_base()))
 
 

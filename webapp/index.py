@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+import time
+from pathlib import Path
 
-from indexer import Generation, SearchIndex
+from flask import Flask, current_app, g, request
+
+from indexer import FACETS, Generation, SearchIndex, SearchRequest, SearchResult, querylog
 
 EXTENSION = "shownotes.index"
 
@@ -33,6 +36,24 @@ def generation() -> Generation:
 def label(facet: str, value: str) -> str:
     """A facet value's display name (a tag's product name, a guest's name)."""
     return generation().catalog.label(facet, value)
+
+
+def logged_search(wanted: SearchRequest) -> SearchResult:
+    """Search the live generation and log the search for `shownotes stats` (no client data)."""
+    started = time.perf_counter()
+    result = generation().search(wanted)
+    log = current_app.config["QUERY_LOG"]
+    if log:
+        querylog.record(
+            Path(log),
+            q=result.request.q,
+            filters={facet: list(result.request.selected(facet)) for facet in FACETS},
+            total=result.total,
+            ms=(time.perf_counter() - started) * 1000,
+            # Searches typed live arrive once per pause in typing; stats folds their prefixes.
+            live=request.headers.get("X-Requested-With") == "fetch",
+        )
+    return result
 
 
 def close(app: Flask) -> None:

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from indexer import Count, QueryError, SearchResult, all_values, overview
 
 from .errors import ClientError
-from .index import generation
+from .index import generation, logged_search
 from .params import search_request
 from .views import search_page
 
@@ -28,7 +28,7 @@ def results() -> Response:
     live = generation()
     try:
         per_page = current_app.config["PER_PAGE"]
-        result = live.search(search_request(request.args, per_page=per_page))
+        result = logged_search(search_request(request.args, per_page=per_page))
     except (ClientError, QueryError) as exc:
         return _refused(str(exc))
     popular = all_values(live, "tag")[:HOME_TOP] if not result.total else ()
