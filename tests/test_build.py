@@ -213,3 +213,20 @@ def test_no_usable_generation_is_a_clear_error(folder: Path, tmp_path: Path) -> 
     live = SearchIndex(index_dir)
     with pytest.raises(IndexCorrupt, match="gen-000001"):
         live.current()
+
+
+def test_healthz_says_when_it_serves_the_previous_generation(folder: Path, tmp_path: Path) -> None:
+    import webapp
+    from webapp import create_app
+
+    index_dir = tmp_path / "ix"
+    build_index(index_dir, Sources(episodes=(folder,)))
+    write_episode(folder, "2024-03-01-3-third.md", title="Third")
+    build_index(index_dir, Sources(episodes=(folder,)))
+    (index_dir / "gen-000002" / "catalog.json").write_text("{", encoding="utf-8")
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index_dir), "QUERY_LOG": ""})
+    health = app.test_client().get("/healthz").get_json()
+    assert health["status"] == "degraded"
+    assert (health["generation"], health["damaged_generation"]) == ("gen-000001", "gen-000002")
+    assert app.test_client().get("/api/search").get_json()["total"] == 2
+    webapp.index.close(app)

@@ -22,8 +22,10 @@ def healthz() -> Response:
         return _uncached(response)
     episodes = live.catalog.episodes
     response = jsonify(
-        status="ok",
+        # "degraded": the live generation is damaged and the previous one is being served.
+        status="degraded" if live.fallback_from else "ok",
         generation=live.name,
+        damaged_generation=live.fallback_from,
         episodes=len(episodes),
         segments=sum(len(e.segments) for e in episodes),
         built_at=live.catalog.built_at,
