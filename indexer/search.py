@@ -2,7 +2,8 @@
 
 `SearchIndex(path)` follows the index pointer. Each request checks it (a `stat`), so a new
 generation is served as soon as it is switched in. A generation is opened once per process
-and each thread gets its own Whoosh searcher for it; a generation two switches old is closed.
+and each thread gets its own Whoosh searcher for it; a replaced generation is closed once it
+has been out of use for `RETIRE_GRACE` seconds.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import time
 import warnings
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
@@ -42,6 +44,8 @@ MAX_PER_PAGE = 50
 MAX_PAGE = 10_000
 MAX_SEGMENTS_PER_HIT = 10
 CACHED_ANSWERS = 512
+# How long a replaced generation stays open for requests that started on it.
+RETIRE_GRACE = 30.0
 
 
 @dataclass(frozen=True)
@@ -424,7 +428,7 @@ class SearchIndex:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._current: Generation | None = None
-        self._retired: Generation | None = None
+        self._retired: list[tuple[float, Generation]] = []
         self._pointer_stamp: tuple[int, int] | None = None
 
     def current(self) -> Generation:
@@ -440,11 +444,23 @@ class SearchIndex:
                 self._current.fallback_from,
             ):
                 fresh = self._open(name)
-                if self._retired is not None:
-                    self._retired.close()
-                self._retired, self._current = self._current, fresh
+                if self._current is not None:
+                    self._retired.append((time.monotonic(), self._current))
+                self._current = fresh
+                self._close_retired(grace=RETIRE_GRACE)
             self._pointer_stamp = stamp
             return self._current
+
+    def _close_retired(self, *, grace: float) -> None:
+        """Close replaced generations once no request can still be using them."""
+        now = time.monotonic()
+        keep = []
+        for retired_at, generation in self._retired:
+            if now - retired_at >= grace:
+                generation.close()
+            else:
+                keep.append((retired_at, generation))
+        self._retired = keep
 
     def _open(self, name: str) -> Generation:
         """The named generation or, when it is damaged, the newest older one that opens."""
@@ -472,10 +488,10 @@ class SearchIndex:
 
     def close(self) -> None:
         with self._lock:
-            for generation in (self._current, self._retired):
-                if generation is not None:
-                    generation.close()
-            self._current = self._retired = None
+            self._close_retired(grace=0.0)
+            if self._current is not None:
+                self._current.close()
+            self._current = None
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:

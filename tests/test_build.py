@@ -230,3 +230,16 @@ def test_healthz_says_when_it_serves_the_previous_generation(folder: Path, tmp_p
     assert (health["generation"], health["damaged_generation"]) == ("gen-000001", "gen-000002")
     assert app.test_client().get("/api/search").get_json()["total"] == 2
     webapp.index.close(app)
+
+
+def test_a_generation_in_use_survives_several_switches(folder: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    build_index(index_dir, Sources(episodes=(folder,)))
+    live = SearchIndex(index_dir)
+    held = live.current()  # as a request that started before the switches would
+    for n in range(3):
+        write_episode(folder, f"2024-06-0{n + 1}-{n + 5}-more.md", title=f"More {n}")
+        build_index(index_dir, Sources(episodes=(folder,)))
+        assert live.current().name == f"gen-00000{n + 2}"
+    assert held.search(SearchRequest(q="redis")).total == 1
+    live.close()
