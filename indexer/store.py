@@ -4,7 +4,8 @@
       CURRENT            the name of the live generation; replaced atomically
       .lock              held (flock) by the one indexer allowed at a time
       gen-000007/        a complete generation: Whoosh files, catalog.json, manifest.json
-      gen-000006/        the previous one, kept for readers still holding it
+      gen-000006/        the previous one, kept as a fallback and for readers still holding it
+      gen-000005/        older ones are removed a minute after they were replaced
       .building-000008/  a generation being written; never read, removed if left behind
 
 Whoosh commits are atomic but not durable, and `create_in` over a live index shows readers an
@@ -19,6 +20,7 @@ import fcntl
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +33,8 @@ BUILDING_PREFIX = ".building-"
 GENERATION_NAME = re.compile(r"^gen-(?P<seq>\d{6,})$")
 SEQUENCE = re.compile(r"^(?:gen-|\.building-)(?P<seq>\d{6,})$")
 KEEP_PREVIOUS = 1
+# Seconds a replaced generation stays on disk (readers close theirs after 30 s).
+RETIRED_GRACE = 60.0
 
 
 def read_pointer(index_dir: Path) -> str:
@@ -138,12 +142,30 @@ def older_generations(index_dir: Path, name: str) -> list[str]:
     )
 
 
-def prune(index_dir: Path, live: str) -> list[str]:
-    """Remove generations older than the live one and the one before it."""
-    stale = older_generations(index_dir, live)[KEEP_PREVIOUS:]
-    for name in stale:
-        remove_path(index_dir / name)
+def prune(index_dir: Path, live: str, *, grace: float | None = None) -> list[str]:
+    """Remove generations older than the live one and the one before it.
+
+    A generation is removed only once its successor has been live for `grace` seconds, so a
+    reader that opened it just before a switch can still open its files.
+    """
+    grace = RETIRED_GRACE if grace is None else grace
+    newest_first = older_generations(index_dir, live)
+    successors = [live, *newest_first]
+    stale = []
+    for name, successor in zip(newest_first, successors, strict=False):
+        if name in newest_first[:KEEP_PREVIOUS]:
+            continue
+        if time.time() - _published_at(index_dir / successor) >= grace:
+            remove_path(index_dir / name)
+            stale.append(name)
     return stale
+
+
+def _published_at(generation: Path) -> float:
+    try:
+        return generation.stat().st_mtime
+    except OSError:
+        return 0.0  # gone or unreadable: long replaced
 
 
 def remove_path(path: Path) -> None:

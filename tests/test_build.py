@@ -91,8 +91,9 @@ def test_incremental_result_equals_a_full_rebuild(folder: Path, tmp_path: Path) 
 
 
 def test_old_generations_are_pruned_but_the_previous_one_stays(
-    folder: Path, tmp_path: Path
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(store, "RETIRED_GRACE", 0.0)
     index_dir = tmp_path / "ix"
     for n in range(4):
         write_episode(folder, f"2024-05-0{n + 1}-{n + 10}-more.md", title=f"More {n}")
@@ -243,3 +244,12 @@ def test_a_generation_in_use_survives_several_switches(folder: Path, tmp_path: P
         assert live.current().name == f"gen-00000{n + 2}"
     assert held.search(SearchRequest(q="redis")).total == 1
     live.close()
+
+
+def test_recently_replaced_generations_stay_on_disk(folder: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    for n in range(3):
+        write_episode(folder, f"2024-05-0{n + 1}-{n + 10}-more.md", title=f"More {n}")
+        build_index(index_dir, Sources(episodes=(folder,)))
+    assert generations(index_dir) == ["gen-000001", "gen-000002", "gen-000003"]
+    assert store.prune(index_dir, "gen-000003", grace=0.0) == ["gen-000001"]
