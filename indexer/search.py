@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.index import Index
 from whoosh.query.qcore import Query
 from whoosh.searching import Searcher
 
@@ -187,6 +188,7 @@ class Generation:
             try:
                 self.catalog = Catalog.load(path)
                 self._index = whoosh_index.open_dir(str(path))
+                self._docs = _document_map(self._index)
             except Exception as exc:  # noqa: BLE001 - whatever is damaged, say so plainly
                 failure = f"cannot open index generation {path}: {exc}"
         if failure:
@@ -202,11 +204,6 @@ class Generation:
         # Keyed by the validated request: the generation is fixed, so answers never go stale.
         self._answers: OrderedDict[SearchRequest, SearchResult] = OrderedDict()
         self._facet_values = {e.id: _grouped(facet_values(e)) for e in self.catalog.episodes}
-        with self._index.searcher() as searcher:
-            self._docs = {
-                docnum: (fields["episode_id"], fields.get("position", -1))
-                for docnum, fields in searcher.reader().iter_docs()
-            }
 
     # --- searchers -------------------------------------------------------------------------
 
@@ -492,6 +489,18 @@ class SearchIndex:
             if self._current is not None:
                 self._current.close()
             self._current = None
+
+
+def _document_map(index: Index) -> dict[int, tuple[str, int]]:
+    """Each document number's episode id and segment position (-1 for the episode itself).
+
+    Reading every stored document also proves each segment file is there and readable.
+    """
+    with index.searcher() as searcher:
+        return {
+            docnum: (fields["episode_id"], fields.get("position", -1))
+            for docnum, fields in searcher.reader().iter_docs()
+        }
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:

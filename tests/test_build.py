@@ -253,3 +253,16 @@ def test_recently_replaced_generations_stay_on_disk(folder: Path, tmp_path: Path
         build_index(index_dir, Sources(episodes=(folder,)))
     assert generations(index_dir) == ["gen-000001", "gen-000002", "gen-000003"]
     assert store.prune(index_dir, "gen-000003", grace=0.0) == ["gen-000001"]
+
+
+def test_a_deleted_segment_file_falls_back_too(folder: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "ix"
+    build_index(index_dir, Sources(episodes=(folder,)))
+    write_episode(folder, "2024-03-01-3-third.md", title="Third")
+    build_index(index_dir, Sources(episodes=(folder,)), rebuild=True)
+    for segment_file in (index_dir / "gen-000002").glob("*.seg"):
+        segment_file.unlink()
+    live = SearchIndex(index_dir)
+    assert live.current().fallback_from == "gen-000002"
+    assert live.search(SearchRequest()).total == 2
+    live.close()
