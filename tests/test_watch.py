@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from servers import free_port, wait_until_up
 
 from indexer import BuildReport, SearchIndex, SearchRequest, Sources, build_index
 from indexer.watch import watch
@@ -87,3 +94,30 @@ def test_a_broken_file_is_reported_and_the_rest_lands(watched: tuple[Watcher, Pa
     report, _ = watcher.reports[0]
     assert report.added == ["podcast/2-new"]
     assert len(report.skipped) == 1 and "2024-03-01-3-bad.md" in report.skipped[0]
+
+
+def test_serve_watch_finds_a_new_file_without_a_restart(tmp_path: Path) -> None:
+    folder, index_dir = tmp_path / "eps", tmp_path / "ix"
+    write_episode(folder, "2024-01-01-1-first.md", title="First")
+    build_index(index_dir, Sources(episodes=(folder,)))
+    port = free_port()
+    command = [sys.executable, "-m", "indexer", "serve", "--watch", "--source", str(folder),
+               "--index", str(index_dir), "--port", str(port)]  # fmt: skip
+    server = subprocess.Popen(
+        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + "/healthz")
+        time.sleep(1.0)  # the watcher starts beside the server
+        write_episode(folder, "2024-02-01-2-new.md", title="New", topics=("1:00 -- Quokkas",))
+        started = time.monotonic()
+        total = 0
+        while total == 0 and time.monotonic() - started < DEADLINE:
+            with urllib.request.urlopen(base + "/api/search?q=quokkas", timeout=5) as response:
+                total = json.loads(response.read())["total"]
+            time.sleep(0.05)
+        assert total == 1
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(10)
