@@ -52,17 +52,18 @@ def main() -> None:
 
 
 def resolve_sources(sources: tuple[Path, ...], tags: Path | None, config: Path | None) -> Sources:
-    """A Jekyll site folder (with `_posts/`) brings its own tag pages and `_config.yml`."""
+    """A Jekyll site folder (with `_posts/`) brings its own tag pages and `_config.yml`.
+
+    A plain episode folder may hold a `_config.yml` too.
+    """
     folders: list[Path] = []
     for source in sources or (Path(DEFAULT_SOURCE),):
-        if (source / "_posts").is_dir():
-            folders.append(source / "_posts")
-            if tags is None and (source / "tags").is_dir():
-                tags = source / "tags"
-            if config is None and (source / "_config.yml").is_file():
-                config = source / "_config.yml"
-        else:
-            folders.append(source)
+        site = (source / "_posts").is_dir()
+        folders.append(source / "_posts" if site else source)
+        if site and tags is None and (source / "tags").is_dir():
+            tags = source / "tags"
+        if config is None and (source / "_config.yml").is_file():
+            config = source / "_config.yml"
     return Sources(episodes=tuple(folders), tags=tags, config=config)
 
 

@@ -16,6 +16,7 @@ from indexer import querylog
 from . import (
     api,
     audio,
+    demo_audio,
     episodes,
     errors,
     feeds,
@@ -37,6 +38,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         AUDIO_BASE_URL=os.environ.get("SHOWNOTES_AUDIO_BASE_URL") or None,
         # A folder whose files are served at /audio/<name>, with Range requests for seeking.
         AUDIO_DIR=os.environ.get("SHOWNOTES_AUDIO_DIR") or None,
+        # Serve made-up audio for episodes without recordings (the samples); see demo_audio.
+        DEMO_AUDIO=os.environ.get("SHOWNOTES_DEMO_AUDIO") == "1",
         SITE_NAME=os.environ.get("SHOWNOTES_SITE_NAME", "Shownotes"),
         # Searches are logged here for `shownotes stats`; "" turns the log off.
         QUERY_LOG=os.environ.get("SHOWNOTES_QUERY_LOG"),
@@ -51,7 +54,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     for resource in (index, errors, security, formatting, links):
         resource.init_app(app)
-    for blueprint in (search.bp, episodes.bp, knowledge.bp, api.bp, feeds.bp, audio.bp, health.bp):
+    for blueprint in (
+        search.bp,
+        episodes.bp,
+        knowledge.bp,
+        api.bp,
+        feeds.bp,
+        audio.bp,
+        demo_audio.bp,
+        health.bp,
+    ):
         app.register_blueprint(blueprint)
 
     @app.context_processor
