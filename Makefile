@@ -18,7 +18,7 @@ index: setup
 	$(BIN)/shownotes index
 
 run: index
-	SHOWNOTES_DEMO_AUDIO=1 $(BIN)/shownotes serve --host $(HOST) --port $(PORT)
+	$(BIN)/shownotes serve --host $(HOST) --port $(PORT)
 
 test: setup
 	$(BIN)/pytest -q

@@ -26,7 +26,7 @@ def configured_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def demo_app(configured_index: Path) -> Iterator[Flask]:
-    yield from make_app(configured_index, DEMO_AUDIO=True)
+    yield from make_app(configured_index)
 
 
 def test_header_and_length_match_the_episode(demo_app: Flask) -> None:
@@ -57,9 +57,10 @@ def test_any_range_is_computed_a_tick_each_second(demo_app: Flask) -> None:
     assert response.data[-100:] == bytes([SILENCE]) * 100  # then quiet
 
 
-def test_off_unless_configured_and_unknown_names_404(configured_index: Path) -> None:
-    for app in make_app(configured_index):
+def test_only_episodes_pointing_at_it_get_demo_audio(demo_app: Flask, sample_index: Path) -> None:
+    client = demo_app.test_client()
+    assert client.get("/demo-audio/nope.mp3").status_code == 404
+    assert client.get("/demo-audio/..%2f..%2fetc%2fpasswd").status_code == 404
+    # The same episodes indexed without the samples' config have no audio URL at all.
+    for app in make_app(sample_index):
         assert app.test_client().get("/demo-audio/shipping-it-live-1.mp3").status_code == 404
-    for app in make_app(configured_index, DEMO_AUDIO=True):
-        assert app.test_client().get("/demo-audio/nope.mp3").status_code == 404
-        assert app.test_client().get("/demo-audio/..%2f..%2fetc%2fpasswd").status_code == 404

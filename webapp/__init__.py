@@ -38,8 +38,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         AUDIO_BASE_URL=os.environ.get("SHOWNOTES_AUDIO_BASE_URL") or None,
         # A folder whose files are served at /audio/<name>, with Range requests for seeking.
         AUDIO_DIR=os.environ.get("SHOWNOTES_AUDIO_DIR") or None,
-        # Serve made-up audio for episodes without recordings (the samples); see demo_audio.
-        DEMO_AUDIO=os.environ.get("SHOWNOTES_DEMO_AUDIO") == "1",
         SITE_NAME=os.environ.get("SHOWNOTES_SITE_NAME", "Shownotes"),
         # Searches are logged here for `shownotes stats`; "" turns the log off.
         QUERY_LOG=os.environ.get("SHOWNOTES_QUERY_LOG"),

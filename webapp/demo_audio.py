@@ -1,7 +1,7 @@
 """Stand-in audio for episodes whose recordings are not at hand (the bundled samples).
 
-With DEMO_AUDIO on, `/demo-audio/<name>` answers, for the episode whose audio file is called
-`<name>`, a WAV of the episode's length: a soft tick every second and a higher beep on each
+An episode whose audio URL is `/demo-audio/<name>` (as the samples' `_config.yml` sets it) gets,
+at that URL, a WAV of the episode's length: a soft tick every second and a higher beep on each
 minute, so seeking to a moment can be heard and seen. Nothing is stored: any byte range is
 computed on request, so players can seek with Range requests as with a real file.
 """
@@ -13,26 +13,23 @@ import math
 import struct
 from functools import cache
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, abort, request
 from werkzeug.wsgi import wrap_file
 
 from .index import generation
 
 bp = Blueprint("demo_audio", __name__)
 
+PREFIX = "/demo-audio/"
 RATE = 8000  # samples per second, 8-bit mono: 8 kB per second of audio
 HEADER_BYTES = 44
 SILENCE = 128
 
 
-@bp.get("/demo-audio/<name>")
+@bp.get(f"{PREFIX}<name>")
 def audio(name: str) -> Response:
-    if not current_app.config["DEMO_AUDIO"]:
-        abort(404)
-    episode = next(
-        (e for e in generation().catalog.episodes if (e.audio_url or "").endswith("/" + name)),
-        None,
-    )
+    path = f"{PREFIX}{name}"
+    episode = next((e for e in generation().catalog.episodes if e.audio_url == path), None)
     if episode is None or not episode.duration:
         abort(404)
     wav = SyntheticWav(episode.duration)
