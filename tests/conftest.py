@@ -99,3 +99,39 @@ def empty_client(tmp_path: Path) -> Iterator[FlaskClient]:
     """An app over a folder with no index in it."""
     for bare_app in make_app(tmp_path / "no_index_here"):
         yield bare_app.test_client()
+
+
+# --- a live server (the real-browser and w3m tests) -------------------------------------------
+
+from browser_support import LiveServer, write_silence  # noqa: E402
+
+from indexer import SearchIndex  # noqa: E402
+
+BAKERY_ID = "podcast/1-a-bakery-ordering-app-on-a-single-vps"
+
+
+@pytest.fixture(scope="session")
+def live_server(site_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app on 127.0.0.1, with episode 1's audio (generated silence) served from /audio."""
+    reader = SearchIndex(site_index)
+    try:
+        bakery = reader.current().episode(BAKERY_ID)
+    finally:
+        reader.close()
+    assert bakery.audio_url and bakery.duration
+    audio_dir = tmp_path_factory.mktemp("live_audio")
+    # The file name the episode's audio URL ends in, as AUDIO_BASE_URL keeps it.
+    write_silence(audio_dir / bakery.audio_url.rsplit("/", 1)[-1], bakery.duration)
+    app = create_app(
+        {
+            "TESTING": True,
+            "INDEX_DIR": str(site_index),
+            "AUDIO_DIR": str(audio_dir),
+            "AUDIO_BASE_URL": "/audio",
+            "QUERY_LOG": str(tmp_path_factory.mktemp("live_log") / "queries.jsonl"),
+        }
+    )
+    server = LiveServer(app)
+    yield server
+    server.close()
+    webapp.index.close(app)

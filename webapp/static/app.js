@@ -3,7 +3,8 @@
   "use strict";
 
   var DEBOUNCE_MS = 250;
-  var MOMENT_LINKS = ".moment a.timestamp, .moment a.question";
+  // Timestamps, questions in search results, and the questions of an interview's page.
+  var MOMENT_LINKS = ".moment a.timestamp, .moment a.question, .qa .moment a.anchor";
 
   function isTyping(target) {
     if (!target || !target.tagName) return false;
@@ -72,7 +73,35 @@
       return form.action + (query ? "?" + query : "");
     }
 
+    // A keyboard user who follows a facet, chip or sort link keeps their place: the link is
+    // replaced by the fresh page's, so focus moves to its new copy (or to the results).
+    function focusKey(element) {
+      if (!element || !element.closest || !element.closest("#facets, #results")) return null;
+      if (element === results || element.closest(".pagination")) return ""; // a new page: its top
+      var group = element.closest("section");
+      var part = element.closest(".modes, .chips, .sort, details, .suggestion, .empty");
+      var label = element.querySelector(".label") || element;
+      return [
+        group ? group.className : "",
+        part ? part.className || part.tagName : "",
+        label.textContent.replace(/\s+/g, " ").trim(),
+      ].join("|");
+    }
+
+    function restoreFocus(key) {
+      if (key === null) return;
+      var links = document.querySelectorAll("#facets a, #results a");
+      for (var i = 0; key && i < links.length; i++) {
+        if (focusKey(links[i]) === key) {
+          links[i].focus({ preventScroll: true });
+          return;
+        }
+      }
+      results.focus({ preventScroll: true });
+    }
+
     function swap(html) {
+      var focused = focusKey(document.activeElement);
       var doc = new DOMParser().parseFromString(html, "text/html");
       PARTS.forEach(function (id) {
         var fresh = doc.getElementById(id);
@@ -83,6 +112,7 @@
       if (title) document.title = title.textContent;
       var summary = results.querySelector(".summary, [role=alert] p");
       if (status && summary) status.textContent = summary.textContent.replace(/\s+/g, " ").trim();
+      restoreFocus(focused);
     }
 
     function load(url, how) {
