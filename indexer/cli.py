@@ -45,6 +45,33 @@ def index_option() -> Callable[[F], F]:
     )
 
 
+def source_options(command: F) -> F:
+    """`--source`, `--tags` and `--config`, as `index` and `watch` take them."""
+    options = [
+        click.option(
+            "--source",
+            "sources",
+            multiple=True,
+            type=click.Path(exists=True, path_type=Path),
+            help="Episode folder or file, or a Jekyll site; repeatable. "
+            f"[default: {DEFAULT_SOURCE}]",
+        ),
+        click.option(
+            "--tags",
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            help="Folder of tag pages.",
+        ),
+        click.option(
+            "--config",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help="Jekyll _config.yml.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="shownotes")
 def main() -> None:
@@ -68,23 +95,7 @@ def resolve_sources(sources: tuple[Path, ...], tags: Path | None, config: Path |
 
 
 @main.command()
-@click.option(
-    "--source",
-    "sources",
-    multiple=True,
-    type=click.Path(exists=True, path_type=Path),
-    help=f"Episode folder or file, or a Jekyll site; repeatable. [default: {DEFAULT_SOURCE}]",
-)
-@click.option(
-    "--tags",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder of tag pages.",
-)
-@click.option(
-    "--config",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Jekyll _config.yml.",
-)
+@source_options
 @index_option()
 @click.option("--rebuild", is_flag=True, help="Parse and write everything, not only what changed.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems.")
@@ -146,15 +157,7 @@ def _print_report(report: BuildReport, *, quiet: bool) -> None:
 
 
 @main.command()
-@click.option(
-    "--source",
-    "sources",
-    multiple=True,
-    type=click.Path(exists=True, path_type=Path),
-    help=f"Episode folder or file; repeatable. [default: {DEFAULT_SOURCE}]",
-)
-@click.option("--tags", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--config", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@source_options
 @index_option()
 @click.option("--debounce", default=0.5, show_default=True, type=click.FloatRange(0.05, 60))
 def watch(
