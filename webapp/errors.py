@@ -48,6 +48,7 @@ _TITLES = {
     400: "That request cannot be answered",
     404: "Not found",
     405: "Method not allowed",
+    414: "That request is too long",
     500: "Something went wrong",
     503: "The index is not available",
 }

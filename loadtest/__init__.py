@@ -1,0 +1,1 @@
+"""Load and spike scenarios for `shownotes serve --prod`; see run.py."""
