@@ -142,7 +142,16 @@ class FacetValue:
     label: str
     count: int
     selected: bool
-    toggle: SearchRequest  # the request with this value toggled; the web app makes it a URL
+    facet: str
+    request: SearchRequest = field(repr=False, compare=False)
+
+    @property
+    def toggle(self) -> SearchRequest:
+        """The request with this value toggled; the web app makes it a URL.
+
+        Made on demand: a search lists hundreds of values and shows a few dozen.
+        """
+        return self.request.toggle(self.facet, self.value)
 
 
 @dataclass(frozen=True)
@@ -372,7 +381,8 @@ class Generation:
                 label=self.catalog.label(facet, value),
                 count=count,
                 selected=value in selected,
-                toggle=request.toggle(facet, value),
+                facet=facet,
+                request=request,
             )
             for value, count in counts.items()
             if count > 0 or value in selected
