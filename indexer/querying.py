@@ -213,12 +213,17 @@ class SynonymMap:
         if analyzer is None:
             return []
         result: list[Query] = []
+        # `docker` and its label `Docker` are one word once analysed: only other words count.
+        seen: set[tuple[str, ...]] = {(text,)}
         for form in self._forms.get((field_name, text), []):
-            tokens = _analyse(analyzer, form)
+            tokens = tuple(_analyse(analyzer, form))
+            if not tokens or tokens in seen:
+                continue
+            seen.add(tokens)
             if len(tokens) == 1:
                 result.append(Term(field_name, tokens[0]))
-            elif tokens:
-                result.append(Phrase(field_name, tokens))
+            else:
+                result.append(Phrase(field_name, list(tokens)))
         return result
 
 
