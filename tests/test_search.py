@@ -228,3 +228,17 @@ def test_repeated_searches_are_answered_from_the_cache(sample: SearchIndex) -> N
     again = generation.search(SearchRequest(q=" redis ", tag=("docker", "docker")))
     assert again is first  # the same normalized request: the same answer object
     assert generation.search(SearchRequest(q="redis")) is not first
+
+
+def test_a_tag_whose_label_is_the_same_word_is_searched_once(tmp_path: Path) -> None:
+    folder, tags = tmp_path / "eps", tmp_path / "tags"
+    write_episode(folder, "2024-01-01-1-a.md", tags=("docker",), topics=("1:00 -- Docker",))
+    tags.mkdir()
+    (tags / "docker.md").write_text(
+        '---\ntag: "docker"\ntitle: "Websites Using Docker in Production"\n---\n', encoding="utf-8"
+    )
+    build_index(tmp_path / "ix", Sources(episodes=(folder,), tags=tags))
+    live = SearchIndex(tmp_path / "ix")
+    query = str(live.current().parse("docker").query)
+    live.close()
+    assert query.count("text:docker") == 1
