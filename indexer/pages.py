@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .errors import NotFound, QueryError
 from .models import Episode
-from .querying import ParsedQuery, has_match, highlight
+from .querying import ParsedQuery, highlight
 from .search import EpisodeHit, Generation, SegmentHit
 
 KNOWLEDGE_FACETS = ("tag", "guest", "library")
@@ -60,7 +60,7 @@ def knowledge(generation: Generation, facet: str, value: str) -> Knowledge:
             tuple(
                 SegmentHit(s, highlight(s.plain, parsed, analyzer))
                 for s in episode.segments
-                if has_match(s.plain, parsed, analyzer)
+                if generation.mentions(s, episode.id, parsed)
             )
             if parsed
             else ()

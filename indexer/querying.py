@@ -282,10 +282,6 @@ def highlight(text: str, parsed: ParsedQuery | None, analyzer: Analyzer) -> str:
     return "".join(pieces)
 
 
-def has_match(text: str, parsed: ParsedQuery, analyzer: Analyzer) -> bool:
-    return bool(_match_spans(text, parsed, analyzer))
-
-
 def _match_spans(text: str, parsed: ParsedQuery, analyzer: Analyzer) -> list[tuple[int, int]]:
     spans = []
     for token in analyzer(text, chars=True, removestops=False):

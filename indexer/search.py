@@ -32,7 +32,6 @@ from .querying import (
     ParsedQuery,
     SynonymMap,
     edit_distance,
-    has_match,
     highlight,
     make_parser,
     parse_query,
@@ -213,6 +212,7 @@ class Generation:
         # Keyed by the validated request: the generation is fixed, so answers never go stale.
         self._answers: OrderedDict[SearchRequest, SearchResult] = OrderedDict()
         self._facet_values = {e.id: _grouped(facet_values(e)) for e in self.catalog.episodes}
+        self._segment_words: dict[tuple[str, int], frozenset[str]] = {}
 
     # --- searchers -------------------------------------------------------------------------
 
@@ -310,7 +310,7 @@ class Generation:
             positions = [
                 s.position
                 for s in episode.segments
-                if has_match(s.plain, parsed, self.prose_analyzer)
+                if self.mentions(s, episode_id, parsed)
             ]
         shown = positions[:MAX_SEGMENTS_PER_HIT]
         segments = tuple(
@@ -409,7 +409,10 @@ class Generation:
         def candidates(word: str) -> list[str]:
             if len(word) < 4:
                 return []
-            options = set(reader.corrector("text").suggest(word, limit=8, maxdist=2))
+            # Typos rarely touch the first letter; one edit first, two only if that finds none.
+            corrector = reader.corrector("text")
+            options = set(corrector.suggest(word, limit=8, maxdist=1, prefix=1))
+            options = options or set(corrector.suggest(word, limit=8, maxdist=2, prefix=1))
             ranked = sorted(options, key=lambda w: (edit_distance(word, w), -frequency(w), w))
             return ranked[:1]
 
@@ -417,6 +420,18 @@ class Generation:
         return suggestion if suggestion and suggestion != text else None
 
     # --- lookups ---------------------------------------------------------------------------
+
+    def mentions(self, segment: Segment, episode_id: str, parsed: ParsedQuery) -> bool:
+        """Whether the segment's text has any of the query's words (or prefixes)."""
+        key = (episode_id, segment.position)
+        words = self._segment_words.get(key)
+        if words is None:
+            # Analysed once per generation: listing moments must not re-read every answer.
+            words = frozenset(t.text for t in self.prose_analyzer(segment.plain, removestops=False))
+            self._segment_words[key] = words
+        if words & parsed.words:
+            return True
+        return any(w.startswith(p) for p in parsed.prefixes for w in words)
 
     def facet_values_of(self, episode_id: str) -> dict[str, list[str]]:
         return self._facet_values[episode_id]
