@@ -32,6 +32,9 @@ from . import (
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    # `/api/libraries//x` is the library "/x" (404), not a redirect to `/api/libraries/x`: a 308
+    # with an HTML body is no answer for the JSON API, and a path is answered as it was asked.
+    app.url_map.merge_slashes = False
     app.config.from_mapping(
         INDEX_DIR=os.environ.get("SHOWNOTES_INDEX", "index_data"),
         # Serve every episode's audio from here instead (same file names), e.g. a CDN or "/audio".
