@@ -38,6 +38,7 @@ MAX_QUERY_CHARS = 300
 MAX_NESTING = 8
 MAX_TERMS = 24
 MAX_FUZZY_DISTANCE = 2
+MAX_FUZZY_TERMS = 2
 MIN_PREFIX_CHARS = 2
 MAX_PREFIX_EXPANSION = 400
 SNIPPET_CHARS = 240
@@ -46,6 +47,7 @@ PROSE_FIELDS = frozenset({"title", "description", "body", "text"})
 NAME_FIELDS = frozenset({"guests", "tags", "libraries"})
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 QUERY_WORD = re.compile(r"(?<![\w:~*?])(?P<word>[^\W\d_][\w'.]*[\w])(?![\w:~*?])")
+FUZZY_MARK = re.compile(r"\w~")
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 FIELD_PREFIX = re.compile(r"(?<![\w\"'])(?P<name>[A-Za-z_]+):(?=\S)")
 KNOWN_FIELDS = frozenset(
@@ -120,6 +122,9 @@ def parse_query(
     words_typed |= {str(w) for leaf in leaves for w in getattr(leaf, "words", ())}
     if len(words_typed) > MAX_TERMS:
         raise QueryError(f"query has {len(words_typed)} terms; at most {MAX_TERMS} please")
+    # Counted as typed: each fuzzy word becomes one term per field, analysed differently.
+    if len(FUZZY_MARK.findall(text)) > MAX_FUZZY_TERMS:
+        raise QueryError(f"at most {MAX_FUZZY_TERMS} fuzzy words (word~1, word~2) per search")
     for leaf in leaves:
         _check_leaf(leaf, reader)
     words = {
@@ -155,8 +160,15 @@ def _check_leaf(leaf: Query, reader: IndexReader) -> None:
         raise QueryError("ranges are not supported in searches")
     if isinstance(leaf, Regex):
         raise QueryError("regular expressions are not supported in searches")
-    if isinstance(leaf, FuzzyTerm) and leaf.maxdist > MAX_FUZZY_DISTANCE:
-        raise QueryError(f"fuzzy distance {leaf.maxdist} is too large; use ~1 or ~2")
+    if isinstance(leaf, FuzzyTerm):
+        if leaf.maxdist > MAX_FUZZY_DISTANCE:
+            raise QueryError(f"fuzzy distance {leaf.maxdist} is too large; use ~1 or ~2")
+        if leaf.prefixlength > len(leaf.text):
+            raise QueryError(f"{leaf.text}~{leaf.maxdist}/{leaf.prefixlength}: the exact prefix "
+                             "is longer than the word")  # fmt: skip
+        # The first letter must match: a typo rarely sits there, and walking every word of
+        # every field from no prefix costs a tenth of a second or more per fuzzy word.
+        leaf.prefixlength = max(leaf.prefixlength, 1)
     if isinstance(leaf, Prefix | Wildcard):
         literal = re.split(r"[*?]", str(leaf.text))[0]
         if len(literal) < MIN_PREFIX_CHARS:

@@ -7,10 +7,9 @@ episodes without it) through the public `Generation.search`. Each answer must be
 `QueryError`, within `BOUND` seconds of CPU time (the search is one thread's work; CPU time does
 not grow when other processes load the machine, wall time does, and it is bounded too).
 
-Two known indexer bugs are kept out of the generated queries and pinned by strict xfail tests
-below, so that fixing them turns those tests red until the exclusion is removed (both are in
-docs/RELIABILITY.md): fuzzy terms cost 0.1 to 0.2 s each on the real corpus, so the queries carry
-at most one; and `word~1/5`, a fuzzy prefix longer than the word, raises IndexError (a 500).
+Two bugs this fuzz found are pinned by tests below: fuzzy terms were unbounded in number and
+cost (now at most two per search, each from its first letter), and `word~1/5`, a fuzzy prefix
+longer than the word, raised IndexError (a 500; now a QueryError).
 SHOWNOTES_FULL_FUZZ=1 runs 2,000 examples instead of 300.
 """
 
@@ -35,9 +34,6 @@ FULL = os.environ.get("SHOWNOTES_FULL_FUZZ") == "1"
 EXAMPLES = 2_000 if FULL else 300
 BOUND = 0.5  # CPU seconds per answer: the web promise
 WALL_BOUND = 5.0  # wall seconds: only a stall (a lock, a wait) could exceed it
-MAX_FUZZY = 1
-FUZZY = re.compile(r"~")
-FUZZY_PREFIX = re.compile(r"(~[0-9]*)/")  # `~n/m`: m letters must match exactly
 
 # Hypothesis's explain phase traces every line run, which makes any search look slow.
 TIMED_PHASES = [phase for phase in Phase if phase is not Phase.explain]
@@ -149,9 +145,6 @@ def test_generated_queries_raise_only_query_error_and_answer_in_time(live: Gener
     )
     @given(q=queries(words), sort=st.sampled_from(["relevance", "newest", "oldest"]))
     def run(q: str, sort: str) -> None:
-        q = FUZZY_PREFIX.sub(r"\1 /", q)  # known bug: test_fuzzy_prefix_longer_than_the_word
-        if len(FUZZY.findall(q)) > MAX_FUZZY:  # known cost: test_many_fuzzy_terms_are_bounded
-            q = FUZZY.sub(" ", q, count=len(FUZZY.findall(q)) - MAX_FUZZY)
         OUTCOMES[search(live, q, sort)] += 1
 
     run()
@@ -173,11 +166,6 @@ LONG_WORDS = ["infrastructure", "kubernetes", "deployment", "application", "deve
               "terraform", "cloudflare", "sidekiq", "typescript"]  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="indexer: fuzzy terms expand over every search field with no prefix; 24 short `~2` "
-    "terms take seconds on the real corpus (docs/RELIABILITY.md)",
-)
 def test_many_fuzzy_terms_are_bounded(corpus_index: Path) -> None:
     index = SearchIndex(corpus_index)
     try:
@@ -194,12 +182,6 @@ def test_many_fuzzy_terms_are_bounded(corpus_index: Path) -> None:
         index.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IndexError,
-    reason="indexer: a fuzzy prefix longer than the word (`ab~1/5`) raises IndexError in "
-    "Whoosh's levenshtein_automaton instead of QueryError; the web app answers 500",
-)
 @pytest.mark.parametrize("q", ["ab~1/5", "0~1/2", "docker~2/9"])
 def test_fuzzy_prefix_longer_than_the_word_is_refused(live: Generation, q: str) -> None:
     with pytest.raises(QueryError):
