@@ -383,6 +383,9 @@ def serve(
         "--threads", str(threads),
         "--worker-class", "gthread",
         "--graceful-timeout", "20",
+        # Up to nginx's 8 KiB: the app, not gunicorn, answers long query strings (with its
+        # security headers and a JSON or HTML error of its own).
+        "--limit-request-line", "8190",
         "webapp.wsgi:app",
     ]  # fmt: skip
     os.execvp(sys.executable, gunicorn)
