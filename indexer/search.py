@@ -308,9 +308,7 @@ class Generation:
         if not positions:
             # The episode matched as a whole: show the moments that have any of the words.
             positions = [
-                s.position
-                for s in episode.segments
-                if self.mentions(s, episode_id, parsed)
+                s.position for s in episode.segments if self.mentions(s, episode_id, parsed)
             ]
         shown = positions[:MAX_SEGMENTS_PER_HIT]
         segments = tuple(
