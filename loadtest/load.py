@@ -24,10 +24,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,6 +38,7 @@ WAIT = 20.0  # seconds: the bound on every wait for a process
 REQUEST_TIMEOUT = 30.0  # seconds: a request taking longer counts as an error
 
 Pick = Callable[[random.Random], tuple[str, str]]  # rng -> (kind, path with query)
+T = TypeVar("T")
 
 
 # --- processes ----------------------------------------------------------------------------------
@@ -389,6 +390,26 @@ async def clients(
     await asyncio.gather(*tasks)
 
 
+def run_async(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """`asyncio.run` in a thread of its own: the caller may already run an event loop (the
+    browser tests' Playwright does, in pytest's main thread)."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = asyncio.run(make())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller below
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=target, name="load-client")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    value: T = outcome["value"]
+    return value
+
+
 async def _delayed(delay: float, work: Any) -> None:
     await asyncio.sleep(delay)
     await work
@@ -398,7 +419,7 @@ def run_clients(
     port: int, groups: Sequence[tuple[int, Pick, float, float]], *, seed: int = 1
 ) -> list[Sample]:
     recorder = Recorder()
-    asyncio.run(clients(port, groups, recorder, seed=seed))
+    run_async(lambda: clients(port, groups, recorder, seed=seed))
     return recorder.samples
 
 
@@ -538,7 +559,7 @@ def _get_json(port: int, target: str) -> Any:
         head, _, body = data.partition(b"\r\n\r\n")
         return int(head.split(b" ", 2)[1]), body
 
-    status, body = asyncio.run(fetch())
+    status, body = run_async(lambda: asyncio.wait_for(fetch(), REQUEST_TIMEOUT))
     if status != 200:
         raise RuntimeError(f"{target} answered {status}")
     return json.loads(body)
@@ -695,7 +716,7 @@ def spike(
 
         stopper = threading.Thread(target=stop_rebuilding_at_spike_end, daemon=True)
         stopper.start()
-        asyncio.run(clients(server.port, groups, recorder))
+        run_async(lambda: clients(server.port, groups, recorder))
         stopper.join(timeout=1)
     samples = recorder.samples
     spike_end = spike_start + seconds
@@ -791,6 +812,9 @@ def expensive(
         "normal_p95_bound_ms": round(bound * 1000, 1),
         "normal_p95_ratio": round(normal.p95 / steady_p95, 2) if steady_p95 else None,
         "server_cpu_seconds": round(server.cpu_seconds() - cpu_before, 1),
+        "server_cpu_ms_per_request": round(
+            (server.cpu_seconds() - cpu_before) * 1000 / max(1, len(samples)), 2
+        ),
         "load_average": load_average(),
     }
     result.promises = {
@@ -831,7 +855,8 @@ def kill_worker(server: Server, work: Workload, *, seconds: float, connections: 
 
     thread = threading.Thread(target=killer, daemon=True)
     thread.start()
-    asyncio.run(clients(server.port, [(connections, work.pick_mix, 0.0, seconds)], recorder))
+    groups = [(connections, work.pick_mix, 0.0, seconds)]
+    run_async(lambda: clients(server.port, groups, recorder))
     thread.join(timeout=WAIT + 1)
     samples = recorder.samples
     at = killed.get("at", float("inf"))
