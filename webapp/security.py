@@ -12,8 +12,8 @@ from .errors import ClientError
 from .index import search_index
 
 # Longer query strings are refused before they are parsed: decoding a megabyte of %XX costs a
-# third of a second. gunicorn (--prod) already refuses request lines over 4,094 bytes and nginx's
-# default buffers hold 8 KiB; this keeps the development server and other WSGI servers the same.
+# third of a second. gunicorn (--prod) refuses request lines over 8,190 bytes itself, as nginx's
+# default 8 KiB buffers do; this keeps the development server and other WSGI servers the same.
 MAX_QUERY_STRING = 8192
 
 BASE_POLICY = "default-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
