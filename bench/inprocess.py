@@ -40,7 +40,7 @@ from typing import Any
 
 from common import FIXED_QUERIES, Query, proc_status_kb, summary, workload, write_json
 
-from indexer import FACETS, Generation, SearchIndex, SearchRequest
+from indexer import Generation, SearchIndex, SearchRequest
 from indexer.documents import search_document
 
 
@@ -51,22 +51,12 @@ def request_of(query: Query) -> SearchRequest:
 
 def search_only(generation: Generation, request: SearchRequest) -> Any:
     """`Generation._search` up to the page of episode ids: no facets, no highlights."""
-    parsed = generation.parse(request.q) if request.q else None
-    matches = generation._match(parsed.query) if parsed else None
-    base = frozenset(matches.episode_scores) if matches else generation.catalog.all_ids
-    filtered = {facet: generation._filter_set(request, facet) for facet in FACETS}
-    result_ids = set(base)
-    for ids in filtered.values():
-        if ids is not None:
-            result_ids &= ids
-    ordered = generation._order(result_ids, request.sort, matches)
-    first = (request.page - 1) * request.per_page
-    return base, filtered, ordered[first : first + request.per_page]
+    return generation._select(request)
 
 
 def with_facets(generation: Generation, request: SearchRequest) -> Any:
-    base, filtered, page = search_only(generation, request)
-    return page, generation._facets(request, base, filtered)
+    chosen = search_only(generation, request)
+    return chosen.page_ids, generation._facets(request, chosen.base, chosen.filtered)
 
 
 def as_json(generation: Generation, request: SearchRequest) -> str:

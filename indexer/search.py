@@ -180,6 +180,16 @@ class _Matches:
         return self.episode_scores.get(episode_id, 0.0) + best
 
 
+@dataclass(frozen=True)
+class _Selection:
+    parsed: ParsedQuery | None
+    matches: _Matches | None
+    base: frozenset[str]  # episodes matching the words, before filters
+    filtered: dict[str, frozenset[str] | None]  # each facet's filter, None when unset
+    total: int
+    page_ids: list[str]
+
+
 class Generation:
     """One published generation: its Whoosh index, catalog and per-thread searchers."""
 
@@ -250,6 +260,20 @@ class Generation:
         return result
 
     def _search(self, request: SearchRequest) -> SearchResult:
+        chosen = self._select(request)
+        hits = tuple(self._hit(eid, chosen.parsed, chosen.matches) for eid in chosen.page_ids)
+        suggestion = self._suggest(request.q, chosen.total) if request.q else None
+        return SearchResult(
+            request=request,
+            generation=self.name,
+            total=chosen.total,
+            hits=hits,
+            facets=self._facets(request, chosen.base, chosen.filtered),
+            suggestion=suggestion,
+        )
+
+    def _select(self, request: SearchRequest) -> _Selection:
+        """The matching, filtered, ordered episodes and the page of them to show."""
         parsed = self.parse(request.q) if request.q else None
         matches = self._match(parsed.query) if parsed else None
         base = frozenset(matches.episode_scores) if matches else self.catalog.all_ids
@@ -261,16 +285,7 @@ class Generation:
         ordered = self._order(result_ids, request.sort, matches)
         first = (request.page - 1) * request.per_page
         page_ids = ordered[first : first + request.per_page]
-        hits = tuple(self._hit(eid, parsed, matches) for eid in page_ids)
-        suggestion = self._suggest(request.q, len(result_ids)) if request.q else None
-        return SearchResult(
-            request=request,
-            generation=self.name,
-            total=len(result_ids),
-            hits=hits,
-            facets=self._facets(request, base, filtered),
-            suggestion=suggestion,
-        )
+        return _Selection(parsed, matches, base, filtered, len(result_ids), page_ids)
 
     def parse(self, text: str) -> ParsedQuery:
         return parse_query(text, self._parser, self.searcher().reader(), self._synonyms)
