@@ -181,6 +181,9 @@ def watch(
     def updated(report: BuildReport, changed: set[str]) -> None:
         stamp = time.strftime("%H:%M:%S")
         click.echo(f"{stamp} {len(changed)} changed file(s):")
+        for status in ("added", "updated", "removed"):
+            for episode_id in getattr(report, status):
+                click.echo(f"  {status} {episode_id}")
         _print_report(report, quiet=False)
 
     def failed(exc: Exception) -> None:
