@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from importlib import resources
+from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
@@ -16,6 +19,9 @@ from .params import search_request
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 FACETS = {"tags": "tag", "guests": "guest", "libraries": "library"}
+ENCODED_ANSWERS = "shownotes.encoded_answers"
+MAX_ENCODED_ANSWERS = 512
+_ENCODED_LOCK = threading.Lock()
 
 
 def _audio_base() -> str | None:
@@ -27,7 +33,31 @@ def _audio_base() -> str | None:
 def search() -> Response:
     search_request_ = search_request(request.args, allow_per_page=True)
     result = logged_search(search_request_)
-    return jsonify(docs.search_document(result, audio_base=_audio_base()))
+    key = (result.generation, result.request, _audio_base())
+    with _ENCODED_LOCK:
+        body = _encoded_answers().get(key)
+    if body is None:
+        document = docs.search_document(result, audio_base=_audio_base())
+        body = current_app.json.dumps(document).encode()
+        _remember(key, body)
+    return Response(body, mimetype="application/json")
+
+
+def _encoded_answers() -> OrderedDict[Any, bytes]:
+    """Encoded search answers, as the indexer caches the answers themselves: a repeated
+    search costs neither building the document nor encoding it again."""
+    found: OrderedDict[Any, bytes] = current_app.extensions.setdefault(
+        ENCODED_ANSWERS, OrderedDict()
+    )
+    return found
+
+
+def _remember(key: Any, body: bytes) -> None:
+    with _ENCODED_LOCK:
+        answers = _encoded_answers()
+        answers[key] = body
+        while len(answers) > MAX_ENCODED_ANSWERS:
+            answers.popitem(last=False)
 
 
 @bp.get("/episodes/<category>/<slug>")
