@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, request, url_for
+from flask import Flask, g, request, url_for
 
 from indexer import Episode, SearchRequest, Segment
 from indexer import documents as docs
@@ -46,7 +46,15 @@ def filter_url(facet: str, value: str) -> str:
 
 def search_url(search: SearchRequest, endpoint: str = "search.results") -> str:
     query = urlencode(search.params())
-    return url_for(endpoint) + (f"?{query}" if query else "")
+    return _endpoint_path(endpoint) + (f"?{query}" if query else "")
+
+
+def _endpoint_path(endpoint: str) -> str:
+    # A results page links every facet value: build the page's own path once per request.
+    paths: dict[str, str] = g.setdefault("endpoint_paths", {})
+    if endpoint not in paths:
+        paths[endpoint] = url_for(endpoint)
+    return paths[endpoint]
 
 
 def external(url: str | None) -> str | None:
