@@ -48,6 +48,8 @@ NAME_FIELDS = frozenset({"guests", "tags", "libraries"})
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 QUERY_WORD = re.compile(r"(?<![\w:~*?])(?P<word>[^\W\d_][\w'.]*[\w])(?![\w:~*?])")
 FUZZY_MARK = re.compile(r"\w~")
+# `-word` after a space leaves the word out, as search boxes teach; `zero-downtime` is one term.
+LEADING_MINUS = re.compile(r"(?:^|(?<=[\s(]))-(?=[\w\"(])")
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 FIELD_PREFIX = re.compile(r"(?<![\w\"'])(?P<name>[A-Za-z_]+):(?=\S)")
 KNOWN_FIELDS = frozenset(
@@ -90,6 +92,7 @@ def check_text(text: str) -> str:
         deepest = max(deepest, depth)
     if deepest > MAX_NESTING:
         raise QueryError(f"query nests parentheses {deepest} deep; at most {MAX_NESTING}")
+    text = LEADING_MINUS.sub("NOT ", text)
     # `foo:bar` with a field we do not have means the words, not an empty field.
     return FIELD_PREFIX.sub(
         lambda m: (

@@ -242,3 +242,10 @@ def test_a_tag_whose_label_is_the_same_word_is_searched_once(tmp_path: Path) -> 
     query = str(live.current().parse("docker").query)
     live.close()
     assert query.count("text:docker") == 1
+
+
+def test_a_leading_minus_leaves_a_word_out_but_hyphens_join(sample: SearchIndex) -> None:
+    minus = sample.search(SearchRequest(q="redis -celery"))
+    assert minus.total == sample.search(SearchRequest(q="redis NOT celery")).total
+    assert minus.total < sample.search(SearchRequest(q="redis")).total
+    assert "NOT" not in str(sample.current().parse("zero-downtime").query)
