@@ -179,6 +179,14 @@ def stop(process: subprocess.Popen[bytes], gentle: signal.Signals = signal.SIGTE
         os.killpg(group, signal.SIGKILL)  # workers that outlived their master, if any
 
 
+def log_lines(path: Path) -> list[str]:
+    """An access log's lines; none yet when the server has not written it."""
+    try:
+        return path.read_text().splitlines()
+    except FileNotFoundError:
+        return []
+
+
 def log_tail(path: Path, lines: int = 40) -> str:
     try:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
@@ -209,10 +217,7 @@ class Gunicorn:
         return self.process.poll() is None
 
     def accessed(self) -> list[str]:
-        try:
-            return self.access_log.read_text().splitlines()
-        except FileNotFoundError:
-            return []
+        return log_lines(self.access_log)
 
     def problem(self) -> str:
         return f"gunicorn log:\n{log_tail(self.log)}"
@@ -297,10 +302,7 @@ class Nginx:
         return self.folder / "access.log"
 
     def accessed(self) -> list[str]:
-        try:
-            return self.access_log.read_text().splitlines()
-        except FileNotFoundError:
-            return []
+        return log_lines(self.access_log)
 
     def problem(self) -> str:
         return f"nginx error log:\n{log_tail(self.folder / 'error.log')}"
