@@ -25,7 +25,7 @@ from whoosh.writing import IndexWriter
 
 from . import schema, store
 from .catalog import CATALOG_FILE, Catalog
-from .errors import IndexCorrupt, NoIndex, NothingToIndex, ParseError
+from .errors import NothingToIndex, ParseError
 from .models import Episode, SiteConfig, TagInfo
 from .parser import episode_from_bytes, read_source
 from .siteinfo import load_site_config, load_tag_registry
@@ -322,10 +322,8 @@ def _load_previous(index_dir: Path) -> _Previous | None:
         catalog = Catalog.load(path)
         manifest: dict[str, Any] = json.loads((path / MANIFEST_FILE).read_text(encoding="utf-8"))
         whoosh_index.open_dir(str(path)).close()
-    except (NoIndex, IndexCorrupt, OSError, ValueError, KeyError, TypeError):
+    except Exception:  # noqa: BLE001 - a damaged index fails in many ways (ours and Whoosh's)
         return None  # nothing usable to start from: a full build replaces it
-    except Exception:  # noqa: BLE001 - Whoosh raises many kinds on a damaged index
-        return None
     return _Previous(name, path, catalog, manifest.get("files", {}), manifest.get("inputs", ""))
 
 

@@ -13,7 +13,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .markup import markdown_to_plain
 from .models import Episode, Guest, SiteConfig, TagInfo
 
 CATALOG_FILE = "catalog.json"
@@ -122,12 +121,6 @@ class Catalog:
         if facet == "category":
             return {"podcast": "Podcast", "interviews": "Interviews"}.get(value, value.title())
         return value
-
-    def tag_words(self, tag: str) -> str:
-        """The words a tag is searched by: its id and its display name."""
-        info = self.tags.get(tag)
-        words = tag.replace("-", " ")
-        return f"{words} {markdown_to_plain(info.label)}" if info else words
 
 
 def facet_values(episode: Episode) -> list[tuple[str, str]]:
