@@ -51,7 +51,8 @@ def request_of(query: Query) -> SearchRequest:
 
 def search_only(generation: Generation, request: SearchRequest) -> Any:
     """`Generation._search` up to the page of episode ids: no facets, no highlights."""
-    return generation._select(request)
+    parsed = generation.parse(request.q) if request.q else None
+    return generation._select(request, parsed)
 
 
 def with_facets(generation: Generation, request: SearchRequest) -> Any:

@@ -10,6 +10,7 @@ The only package that imports whoosh. The web app and the command line use what 
 from __future__ import annotations
 
 from . import querylog
+from .admission import CostlyGate
 from .build import BuildReport, Sources, build_index
 from .catalog import FACETS, Catalog
 from .errors import (
@@ -19,6 +20,7 @@ from .errors import (
     NoIndex,
     NotFound,
     NothingToIndex,
+    Overloaded,
     ParameterError,
     ParseError,
     QueryError,
@@ -50,6 +52,7 @@ __all__ = [
     "FACETS",
     "BuildReport",
     "Catalog",
+    "CostlyGate",
     "Count",
     "Episode",
     "EpisodeHit",
@@ -66,6 +69,7 @@ __all__ = [
     "NotFound",
     "ParameterError",
     "NothingToIndex",
+    "Overloaded",
     "Overview",
     "ParseError",
     "QueryError",

@@ -5,6 +5,7 @@
     ├── QueryError          a search the user typed that cannot be run (or would cost too much)
     │   └── ParameterError      a search parameter out of range (page, sort, mode)
     ├── NotFound            an episode, tag, guest or library that is not in the index
+    ├── Overloaded          a costly search refused for now; `retry_after` says when to retry
     └── IndexError_
         ├── NoIndex             there is no index at the location yet
         ├── IndexBusy           another indexer holds the lock
@@ -41,6 +42,14 @@ class ParameterError(QueryError):
 
 class NotFound(ShownotesError):
     """An item that is not in the index."""
+
+
+class Overloaded(ShownotesError):
+    """A costly search refused because costly searches used up their share of the CPU."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class IndexError_(ShownotesError):  # noqa: N801 - the builtin IndexError means something else

@@ -61,6 +61,20 @@ KNOWN_FIELDS = frozenset(
 
 
 @dataclass(frozen=True)
+class CheckedQuery:
+    """A query within every bound, not yet expanded into the words it matches."""
+
+    text: str
+    query: Query
+    leaves: tuple[Query, ...]
+
+    @property
+    def costly(self) -> bool:
+        """Fuzzy words and wildcards are allowed, but each costs as much as many plain words."""
+        return any(isinstance(leaf, PatternQuery | FuzzyTerm) for leaf in self.leaves)
+
+
+@dataclass(frozen=True)
 class ParsedQuery:
     """A checked query, and what highlighting needs to find its words again."""
 
@@ -110,6 +124,11 @@ def parse_query(
     reader: IndexReader,
     synonyms: SynonymMap,
 ) -> ParsedQuery:
+    return complete_query(check_query(text, parser, reader), reader, synonyms)
+
+
+def check_query(text: str, parser: QueryParser, reader: IndexReader) -> CheckedQuery:
+    """The query parsed and checked against every bound; cheap, so refusals come first."""
     text = check_text(text)
     try:
         parsed = parser.parse(text)
@@ -130,6 +149,12 @@ def parse_query(
         raise QueryError(f"at most {MAX_FUZZY_TERMS} fuzzy words (word~1, word~2) per search")
     for leaf in leaves:
         _check_leaf(leaf, reader)
+    return CheckedQuery(text, parsed, tuple(leaves))
+
+
+def complete_query(checked: CheckedQuery, reader: IndexReader, synonyms: SynonymMap) -> ParsedQuery:
+    """The words highlighting looks for (fuzzy words expanded) and the synonyms added."""
+    leaves = checked.leaves
     words = {
         str(leaf.text)
         for leaf in leaves
@@ -143,9 +168,9 @@ def parse_query(
         for term in leaf._btexts(reader)  # noqa: SLF001 - the words the fuzzy term matches
     }
     prefixes = {str(leaf.text) for leaf in leaves if isinstance(leaf, Prefix)}
-    rewritten = synonyms.expand(parsed)
+    rewritten = synonyms.expand(checked.query)
     words |= synonyms.prose_alternatives(words)
-    return ParsedQuery(text, rewritten, frozenset(words), frozenset(prefixes))
+    return ParsedQuery(checked.text, rewritten, frozenset(words), frozenset(prefixes))
 
 
 def _leaves(query: Query) -> Iterable[Query]:

@@ -22,15 +22,20 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.index import Index
 from whoosh.query.qcore import Query
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from . import schema, store
+from .admission import CostlyGate, unlimited
 from .catalog import FACETS, Catalog, facet_values
 from .errors import IndexCorrupt, NotFound, ParameterError
 from .models import Episode, Segment
 from .querying import (
+    CheckedQuery,
     ParsedQuery,
     SynonymMap,
+    check_query,
+    complete_query,
     edit_distance,
     highlight,
     make_parser,
@@ -193,9 +198,10 @@ class _Selection:
 class Generation:
     """One published generation: its Whoosh index, catalog and per-thread searchers."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, gate: CostlyGate | None = None) -> None:
         self.name = path.name
         self.path = path
+        self.gate = gate
         # Set when this generation serves because the live one could not be opened.
         self.fallback_from: str | None = None
         failure = None
@@ -260,9 +266,14 @@ class Generation:
         return result
 
     def _search(self, request: SearchRequest) -> SearchResult:
-        chosen = self._select(request)
-        hits = tuple(self._hit(eid, chosen.parsed, chosen.matches) for eid in chosen.page_ids)
-        suggestion = self._suggest(request.q, chosen.total) if request.q else None
+        # Refusals come before admission; expanding fuzzy words is part of the cost admitted.
+        checked = self.check(request.q) if request.q else None
+        gate = self.gate if checked is not None and checked.costly else None
+        with gate.admit() if gate is not None else unlimited():
+            parsed = self._complete(checked) if checked is not None else None
+            chosen = self._select(request, parsed)
+            hits = tuple(self._hit(eid, chosen.parsed, chosen.matches) for eid in chosen.page_ids)
+            suggestion = self._suggest(request.q, chosen.total) if request.q else None
         return SearchResult(
             request=request,
             generation=self.name,
@@ -272,9 +283,8 @@ class Generation:
             suggestion=suggestion,
         )
 
-    def _select(self, request: SearchRequest) -> _Selection:
+    def _select(self, request: SearchRequest, parsed: ParsedQuery | None) -> _Selection:
         """The matching, filtered, ordered episodes and the page of them to show."""
-        parsed = self.parse(request.q) if request.q else None
         matches = self._match(parsed.query) if parsed else None
         base = frozenset(matches.episode_scores) if matches else self.catalog.all_ids
         filtered = {facet: self._filter_set(request, facet) for facet in FACETS}
@@ -288,7 +298,17 @@ class Generation:
         return _Selection(parsed, matches, base, filtered, len(result_ids), page_ids)
 
     def parse(self, text: str) -> ParsedQuery:
-        return parse_query(text, self._parser, self.searcher().reader(), self._synonyms)
+        return parse_query(text, self._parser, self._reader(), self._synonyms)
+
+    def check(self, text: str) -> CheckedQuery:
+        """The query within every bound (or `QueryError`), before anything is expanded."""
+        return check_query(text, self._parser, self._reader())
+
+    def _complete(self, checked: CheckedQuery) -> ParsedQuery:
+        return complete_query(checked, self._reader(), self._synonyms)
+
+    def _reader(self) -> IndexReader:
+        return self.searcher().reader()
 
     def _match(self, query: Query) -> _Matches:
         matches = _Matches()
@@ -459,8 +479,10 @@ class Generation:
 class SearchIndex:
     """The live index in a directory, reopened when its pointer moves."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, gate: CostlyGate | None = None) -> None:
         self.path = Path(path)
+        # Shared by every generation this process opens: the budget is the process's CPU.
+        self.gate = gate
         self._lock = threading.Lock()
         self._current: Generation | None = None
         self._retired: list[tuple[float, Generation]] = []
@@ -500,11 +522,11 @@ class SearchIndex:
     def _open(self, name: str) -> Generation:
         """The named generation or, when it is damaged, the newest older one that opens."""
         try:
-            return Generation(store.generation_path(self.path, name))
+            return Generation(store.generation_path(self.path, name), gate=self.gate)
         except IndexCorrupt as damaged:
             for older in store.older_generations(self.path, name):
                 try:
-                    fallback = Generation(store.generation_path(self.path, older))
+                    fallback = Generation(store.generation_path(self.path, older), gate=self.gate)
                 except IndexCorrupt:
                     continue
                 fallback.fallback_from = name

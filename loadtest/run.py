@@ -113,7 +113,10 @@ def summary(report: dict[str, Any]) -> str:
         for promise, kept in result["promises"].items():
             lines.append(f"  [{'kept' if kept else 'BROKEN'}] {promise}")
         figures = result["figures"]
-        for key in ("overall", "during_spike", "normal_searches", "refused", "costly_allowed"):
+        for key in (
+            "overall", "during_spike", "normal_searches", "refused", "costly_allowed",
+            "costly_shed",
+        ):  # fmt: skip
             if key in figures:
                 f = figures[key]
                 lines.append(

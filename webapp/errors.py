@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from indexer import IndexError_, NoIndex, NotFound, QueryError, ShownotesError
+from indexer import IndexError_, NoIndex, NotFound, Overloaded, QueryError, ShownotesError
 
 
 class ClientError(Exception):
@@ -63,12 +63,20 @@ def _indexer_error(exc: ShownotesError) -> Response:
         return error_response(400, "invalid_query", str(exc))
     if isinstance(exc, NotFound):
         return error_response(404, "not_found", str(exc))
+    if isinstance(exc, Overloaded):
+        return busy(exc, error_response(503, "busy", str(exc), title="Too busy for that search"))
     if isinstance(exc, NoIndex):
         return error_response(503, "no_index", str(exc), title="No index yet")
     if isinstance(exc, IndexError_):
         current_app.logger.error("index unavailable: %s", exc)
         return error_response(503, "index_unavailable", str(exc))
     return _unexpected(exc)
+
+
+def busy(exc: Overloaded, response: Response) -> Response:
+    """A refusal for now, with when to try again (clients and proxies honour Retry-After)."""
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _http_error(exc: HTTPException) -> Response:

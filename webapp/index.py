@@ -7,7 +7,15 @@ from pathlib import Path
 
 from flask import Flask, current_app, g, request
 
-from indexer import FACETS, Generation, SearchIndex, SearchRequest, SearchResult, querylog
+from indexer import (
+    FACETS,
+    CostlyGate,
+    Generation,
+    SearchIndex,
+    SearchRequest,
+    SearchResult,
+    querylog,
+)
 
 EXTENSION = "shownotes.index"
 
@@ -15,7 +23,9 @@ EXTENSION = "shownotes.index"
 def init_app(app: Flask) -> None:
     # Opening nothing here keeps the app starting without an index; the first request that
     # needs one finds out (NoIndex) and the error handlers explain how to build it.
-    app.extensions[EXTENSION] = SearchIndex(app.config["INDEX_DIR"])
+    share = app.config["COSTLY_SEARCH_SHARE"]
+    gate = CostlyGate(share=share) if share else None
+    app.extensions[EXTENSION] = SearchIndex(app.config["INDEX_DIR"], gate=gate)
     app.jinja_env.globals["label"] = label
 
 

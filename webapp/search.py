@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from indexer import Count, QueryError, SearchResult, all_values, overview
+from indexer import Count, Overloaded, QueryError, SearchResult, all_values, overview
 
-from .errors import ClientError
+from .errors import ClientError, busy
 from .index import generation, logged_search
 from .params import search_request
 from .views import search_page
@@ -31,6 +31,9 @@ def results() -> Response:
         result = logged_search(search_request(request.args, per_page=per_page))
     except (ClientError, QueryError) as exc:
         return _refused(str(exc))
+    except Overloaded as exc:
+        # The page with its search box, so the listener can retry or simplify the query.
+        return busy(exc, _refused(str(exc), status=503))
     popular = all_values(live, "tag")[:HOME_TOP] if not result.total else ()
     return _page(result, popular)
 
@@ -44,7 +47,7 @@ def _page(result: SearchResult, popular: tuple[Count, ...]) -> Response:
     return response
 
 
-def _refused(message: str) -> Response:
+def _refused(message: str, *, status: int = 400) -> Response:
     template = "search/parts.html" if _is_partial() else "search/page.html"
     page = render_template(
         template,
@@ -53,7 +56,7 @@ def _refused(message: str) -> Response:
         error=message,
         q=request.args.get("q", "")[:ECHOED_QUERY],
     )
-    response = Response(page, status=400, mimetype="text/html")
+    response = Response(page, status=status, mimetype="text/html")
     response.vary.add("X-Requested-With")
     return response
 
