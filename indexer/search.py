@@ -14,7 +14,7 @@ import threading
 import time
 import warnings
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from .errors import IndexCorrupt, NotFound, ParameterError
 from .models import Episode, Segment
 from .querying import (
     ParsedQuery,
+    ProseWords,
     SynonymMap,
     edit_distance,
     highlight,
@@ -44,6 +45,8 @@ MAX_PER_PAGE = 50
 MAX_PAGE = 10_000
 MAX_SEGMENTS_PER_HIT = 10
 CACHED_ANSWERS = 512
+# The same words come back with other filters, sorts and pages: parse them once.
+CACHED_QUERIES = 1024
 # How long a replaced generation stays open for requests that started on it.
 RETIRE_GRACE = 30.0
 
@@ -215,6 +218,8 @@ class Generation:
         self._parser = make_parser(self._schema)
         self._analyzers = {name: self._schema[name].analyzer for name in schema.SEARCH_FIELDS}
         self.prose_analyzer = self._schema["text"].analyzer
+        self.prose_words = ProseWords(self.prose_analyzer)
+        self._parsed: OrderedDict[str, ParsedQuery] = OrderedDict()
         self._synonyms = SynonymMap(self.catalog.tags.values(), self._analyzers)
         self._local = threading.local()
         self._searchers: list[Searcher] = []
@@ -288,12 +293,23 @@ class Generation:
         return _Selection(parsed, matches, base, filtered, len(result_ids), page_ids)
 
     def parse(self, text: str) -> ParsedQuery:
-        return parse_query(text, self._parser, self.searcher().reader(), self._synonyms)
+        # A parsed query depends on the text and this generation's words only; its Whoosh
+        # query is read, never changed, by the searches that share it.
+        with self._lock:
+            found = self._parsed.get(text)
+            if found is not None:
+                self._parsed.move_to_end(text)
+                return found
+        parsed = parse_query(text, self._parser, self.searcher().reader(), self._synonyms)
+        with self._lock:
+            self._parsed[text] = parsed
+            while len(self._parsed) > CACHED_QUERIES:
+                self._parsed.popitem(last=False)
+        return parsed
 
     def _match(self, query: Query) -> _Matches:
         matches = _Matches()
-        results = self.searcher().search(query, limit=None)
-        for docnum, score in results.items():
+        for docnum, score in _scored(self.searcher(), query):
             episode_id, position = self._docs[docnum]
             if position < 0:
                 matches.episode_scores[episode_id] = score or 0.0
@@ -329,7 +345,7 @@ class Generation:
         segments = tuple(
             SegmentHit(
                 episode.segments[p],
-                highlight(episode.segments[p].plain, parsed, self.prose_analyzer),
+                highlight(episode.segments[p].plain, parsed, self.prose_words),
             )
             for p in shown
         )
@@ -440,7 +456,7 @@ class Generation:
         words = self._segment_words.get(key)
         if words is None:
             # Analysed once per generation: listing moments must not re-read every answer.
-            words = frozenset(t.text for t in self.prose_analyzer(segment.plain, removestops=False))
+            words = self.prose_words.words(segment.plain)
             self._segment_words[key] = words
         if words & parsed.words:
             return True
@@ -539,6 +555,21 @@ def _document_map(index: Index) -> dict[int, tuple[str, int]]:
             docnum: (fields["episode_id"], fields.get("position", -1))
             for docnum, fields in searcher.reader().iter_docs()
         }
+
+
+def _scored(searcher: Searcher, query: Query) -> Iterator[tuple[int, float]]:
+    """Every matching document number and its score, in no particular order.
+
+    `Searcher.search(limit=None)` does the same walk but also keeps a set of the documents and
+    sorts them all by score; every match is wanted here and ordered later by episode.
+    """
+    context = searcher.context()
+    for leaf, offset in searcher.leaf_searchers():
+        # As the collector does first: drop the parts that cannot match (absent words).
+        matcher = query.matcher(leaf, context).replace(0)
+        while matcher.is_active():
+            yield offset + matcher.id(), matcher.score()
+            matcher.next()
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:
