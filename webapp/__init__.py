@@ -21,6 +21,7 @@ from . import (
     errors,
     feeds,
     formatting,
+    fragments,
     health,
     index,
     knowledge,
@@ -53,7 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["QUERY_LOG"] = os.path.join(app.config["INDEX_DIR"], querylog.LOG_FILE)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    for resource in (index, errors, security, formatting, links):
+    for resource in (index, errors, security, formatting, links, fragments):
         resource.init_app(app)
     for blueprint in (
         search.bp,
