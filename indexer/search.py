@@ -47,6 +47,10 @@ MAX_SEGMENTS_PER_HIT = 10
 CACHED_ANSWERS = 512
 # The same words come back with other filters, sorts and pages: parse them once.
 CACHED_QUERIES = 1024
+# Matches of recent query texts, bounded by the documents they hold (about 100 bytes each).
+CACHED_MATCHED_DOCS = 200_000
+# Hits (moments and highlights) of recent query texts, a few kilobytes each.
+CACHED_HITS = 2048
 # How long a replaced generation stays open for requests that started on it.
 RETIRE_GRACE = 30.0
 
@@ -220,6 +224,9 @@ class Generation:
         self.prose_analyzer = self._schema["text"].analyzer
         self.prose_words = ProseWords(self.prose_analyzer)
         self._parsed: OrderedDict[str, ParsedQuery] = OrderedDict()
+        self._matched: OrderedDict[str, tuple[_Matches, int]] = OrderedDict()
+        self._matched_docs = 0
+        self._hits: OrderedDict[tuple[str, str], EpisodeHit] = OrderedDict()
         self._synonyms = SynonymMap(self.catalog.tags.values(), self._analyzers)
         self._local = threading.local()
         self._searchers: list[Searcher] = []
@@ -266,7 +273,7 @@ class Generation:
 
     def _search(self, request: SearchRequest) -> SearchResult:
         chosen = self._select(request)
-        hits = tuple(self._hit(eid, chosen.parsed, chosen.matches) for eid in chosen.page_ids)
+        hits = tuple(self._cached_hit(eid, chosen) for eid in chosen.page_ids)
         suggestion = self._suggest(request.q, chosen.total) if request.q else None
         return SearchResult(
             request=request,
@@ -280,7 +287,7 @@ class Generation:
     def _select(self, request: SearchRequest) -> _Selection:
         """The matching, filtered, ordered episodes and the page of them to show."""
         parsed = self.parse(request.q) if request.q else None
-        matches = self._match(parsed.query) if parsed else None
+        matches = self._matches(request.q, parsed) if parsed else None
         base = frozenset(matches.episode_scores) if matches else self.catalog.all_ids
         filtered = {facet: self._filter_set(request, facet) for facet in FACETS}
         result_ids = set(base)
@@ -318,6 +325,25 @@ class Generation:
                 matches.segment_scores.setdefault(episode_id, {})[position] = score or 0.0
         return matches
 
+    def _matches(self, text: str, parsed: ParsedQuery) -> _Matches:
+        """`_match` of the parsed text, remembered: the same words come back with other filters,
+        sorts and pages, and what they match in this generation never changes."""
+        with self._lock:
+            found = self._matched.get(text)
+            if found is not None:
+                self._matched.move_to_end(text)
+                return found[0]
+        matches = self._match(parsed.query)
+        size = len(matches.episode_scores) + sum(map(len, matches.segment_scores.values()))
+        with self._lock:
+            if text not in self._matched:
+                self._matched[text] = (matches, size)
+                self._matched_docs += size
+            while self._matched_docs > CACHED_MATCHED_DOCS and len(self._matched) > 1:
+                _, (_, dropped) = self._matched.popitem(last=False)
+                self._matched_docs -= dropped
+        return matches
+
     def _order(self, ids: Iterable[str], sort: str, matches: _Matches | None) -> list[str]:
         rank = self.catalog.order
         if sort == "newest" or matches is None and sort == "relevance":
@@ -328,6 +354,24 @@ class Generation:
         moments = matches.segment_scores
         # Episodes with a matching moment come first: the moment is what a listener is after.
         return sorted(ids, key=lambda eid: (eid not in moments, -matches.score(eid), rank[eid]))
+
+    def _cached_hit(self, episode_id: str, chosen: _Selection) -> EpisodeHit:
+        """`_hit`, remembered: an episode's moments and highlights follow from the query text
+        alone, and the same episodes come back as the filters, sorts and pages change."""
+        if chosen.parsed is None:
+            return self._hit(episode_id, chosen.parsed, chosen.matches)
+        key = (chosen.parsed.text, episode_id)
+        with self._lock:
+            found = self._hits.get(key)
+            if found is not None:
+                self._hits.move_to_end(key)
+                return found
+        hit = self._hit(episode_id, chosen.parsed, chosen.matches)
+        with self._lock:
+            self._hits[key] = hit
+            while len(self._hits) > CACHED_HITS:
+                self._hits.popitem(last=False)
+        return hit
 
     def _hit(
         self, episode_id: str, parsed: ParsedQuery | None, matches: _Matches | None
