@@ -14,10 +14,10 @@ import threading
 import time
 import warnings
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from whoosh import index as whoosh_index
 from whoosh.index import Index
@@ -26,7 +26,7 @@ from whoosh.searching import Searcher
 
 from . import schema, store
 from .catalog import FACETS, Catalog, facet_values
-from .errors import IndexCorrupt, NotFound, ParameterError
+from .errors import IndexCorrupt, NotFound, ParameterError, QueryError
 from .models import Episode, Segment
 from .querying import (
     ParsedQuery,
@@ -181,10 +181,47 @@ class _Matches:
     episode_scores: dict[str, float] = field(default_factory=dict)
     segment_scores: dict[str, dict[int, float]] = field(default_factory=dict)
 
+    def size(self) -> int:
+        """How many documents matched: what keeping these matches costs."""
+        return len(self.episode_scores) + sum(map(len, self.segment_scores.values()))
+
     def score(self, episode_id: str) -> float:
         # The best moment counts in full: a listener wants the moment, not the most mentions.
         best = max(self.segment_scores.get(episode_id, {}).values(), default=0.0)
         return self.episode_scores.get(episode_id, 0.0) + best
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Recent(Generic[K, V]):
+    """A bounded map shared by threads; the least recently used entries go first."""
+
+    def __init__(self, limit: int, size: Callable[[V], int] | None = None) -> None:
+        self._limit = limit
+        self._size = size
+        self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._total = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+            return found[0]
+
+    def put(self, key: K, value: V) -> None:
+        size = self._size(value) if self._size else 1
+        with self._lock:
+            replaced = self._entries.pop(key, None)
+            self._total += size - (replaced[1] if replaced else 0)
+            self._entries[key] = (value, size)
+            while self._total > self._limit and len(self._entries) > 1:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._total -= dropped
 
 
 @dataclass(frozen=True)
@@ -223,10 +260,9 @@ class Generation:
         self._analyzers = {name: self._schema[name].analyzer for name in schema.SEARCH_FIELDS}
         self.prose_analyzer = self._schema["text"].analyzer
         self.prose_words = ProseWords(self.prose_analyzer)
-        self._parsed: OrderedDict[str, ParsedQuery] = OrderedDict()
-        self._matched: OrderedDict[str, tuple[_Matches, int]] = OrderedDict()
-        self._matched_docs = 0
-        self._hits: OrderedDict[tuple[str, str], EpisodeHit] = OrderedDict()
+        self._parsed: _Recent[str, ParsedQuery | str] = _Recent(CACHED_QUERIES)
+        self._matched: _Recent[str, _Matches] = _Recent(CACHED_MATCHED_DOCS, _Matches.size)
+        self._hits: _Recent[tuple[str, str], EpisodeHit] = _Recent(CACHED_HITS)
         self._synonyms = SynonymMap(self.catalog.tags.values(), self._analyzers)
         self._local = threading.local()
         self._searchers: list[Searcher] = []
@@ -302,17 +338,18 @@ class Generation:
     def parse(self, text: str) -> ParsedQuery:
         # A parsed query depends on the text and this generation's words only; its Whoosh
         # query is read, never changed, by the searches that share it.
-        with self._lock:
-            found = self._parsed.get(text)
-            if found is not None:
-                self._parsed.move_to_end(text)
-                return found
-        parsed = parse_query(text, self._parser, self.searcher().reader(), self._synonyms)
-        with self._lock:
-            self._parsed[text] = parsed
-            while len(self._parsed) > CACHED_QUERIES:
-                self._parsed.popitem(last=False)
-        return parsed
+        found = self._parsed.get(text)
+        if found is None:
+            try:
+                found = parse_query(text, self._parser, self.searcher().reader(), self._synonyms)
+            except QueryError as refused:
+                # Refused again for the same reason, without parsing: a flood of refused
+                # searches must stay cheaper than the searches it competes with.
+                found = str(refused)
+            self._parsed.put(text, found)
+        if isinstance(found, str):
+            raise QueryError(found)
+        return found
 
     def _match(self, query: Query) -> _Matches:
         matches = _Matches()
@@ -328,21 +365,11 @@ class Generation:
     def _matches(self, text: str, parsed: ParsedQuery) -> _Matches:
         """`_match` of the parsed text, remembered: the same words come back with other filters,
         sorts and pages, and what they match in this generation never changes."""
-        with self._lock:
-            found = self._matched.get(text)
-            if found is not None:
-                self._matched.move_to_end(text)
-                return found[0]
-        matches = self._match(parsed.query)
-        size = len(matches.episode_scores) + sum(map(len, matches.segment_scores.values()))
-        with self._lock:
-            if text not in self._matched:
-                self._matched[text] = (matches, size)
-                self._matched_docs += size
-            while self._matched_docs > CACHED_MATCHED_DOCS and len(self._matched) > 1:
-                _, (_, dropped) = self._matched.popitem(last=False)
-                self._matched_docs -= dropped
-        return matches
+        found = self._matched.get(text)
+        if found is None:
+            found = self._match(parsed.query)
+            self._matched.put(text, found)
+        return found
 
     def _order(self, ids: Iterable[str], sort: str, matches: _Matches | None) -> list[str]:
         rank = self.catalog.order
@@ -361,17 +388,11 @@ class Generation:
         if chosen.parsed is None:
             return self._hit(episode_id, chosen.parsed, chosen.matches)
         key = (chosen.parsed.text, episode_id)
-        with self._lock:
-            found = self._hits.get(key)
-            if found is not None:
-                self._hits.move_to_end(key)
-                return found
-        hit = self._hit(episode_id, chosen.parsed, chosen.matches)
-        with self._lock:
-            self._hits[key] = hit
-            while len(self._hits) > CACHED_HITS:
-                self._hits.popitem(last=False)
-        return hit
+        found = self._hits.get(key)
+        if found is None:
+            found = self._hit(episode_id, chosen.parsed, chosen.matches)
+            self._hits.put(key, found)
+        return found
 
     def _hit(
         self, episode_id: str, parsed: ParsedQuery | None, matches: _Matches | None
