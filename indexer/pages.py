@@ -53,12 +53,12 @@ def knowledge(generation: Generation, facet: str, value: str) -> Knowledge:
         raise NotFound(f"no {facet} {value!r} in the index")
     episodes = [catalog.by_id[eid] for eid in catalog.newest_first if eid in ids]
     parsed = _mention_query(generation, facet, value)
-    analyzer = generation.prose_analyzer
+    words = generation.prose_words
     hits = []
     for episode in episodes:
         moments = (
             tuple(
-                SegmentHit(s, highlight(s.plain, parsed, analyzer))
+                SegmentHit(s, highlight(s.plain, parsed, words))
                 for s in episode.segments
                 if generation.mentions(s, episode.id, parsed)
             )

@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from whoosh.analysis.analyzers import Analyzer
+from whoosh.analysis.analyzers import Analyzer, CompositeAnalyzer
+from whoosh.analysis.tokenizers import RegexTokenizer
 from whoosh.fields import Schema
 from whoosh.qparser.default import MultifieldParser, QueryParser
 from whoosh.qparser.plugins import (
@@ -168,9 +169,24 @@ def complete_query(checked: CheckedQuery, reader: IndexReader, synonyms: Synonym
         for term in leaf._btexts(reader)  # noqa: SLF001 - the words the fuzzy term matches
     }
     prefixes = {str(leaf.text) for leaf in leaves if isinstance(leaf, Prefix)}
-    rewritten = synonyms.expand(checked.query)
+    rewritten = _union_matchers(synonyms.expand(checked.query))
     words |= synonyms.prose_alternatives(words)
     return ParsedQuery(checked.text, rewritten, frozenset(words), frozenset(prefixes))
+
+
+def _union_matchers(query: Query) -> Query:
+    """Have each `Or` merge its words' postings as it walks them.
+
+    Below 5,000 documents Whoosh's automatic choice first reads every posting of every word
+    into arrays sized by the whole index; all matches are wanted here, so walking the
+    postings side by side gives the same documents for less work.
+    """
+    if isinstance(query, Or):
+        query.matcher_type = Or.DEFAULT_MATCHER
+    if not query.is_leaf():
+        for child in query.children():
+            _union_matchers(child)
+    return query
 
 
 def _leaves(query: Query) -> Iterable[Query]:
@@ -305,30 +321,84 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def highlight(text: str, parsed: ParsedQuery | None, analyzer: Analyzer) -> str:
+class ProseWords:
+    """A text's words as an analyser writes them, with their character offsets.
+
+    Highlighting runs the analyser over every moment it shows; most of that is the filters
+    (lower-casing, accents, stemming) redoing the same few thousand words. Each distinct word
+    goes through them once here, which gives the same words as analysing the whole text when
+    the analyser is a regex tokenizer followed by filters that each look at one token.
+    """
+
+    MAX_WORDS = 200_000  # distinct words kept; a corpus's vocabulary, not its users' input
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
+        items = analyzer.items if isinstance(analyzer, CompositeAnalyzer) else []
+        tokenizer = items[0] if items else None
+        self._pattern = (
+            tokenizer.expression
+            if isinstance(tokenizer, RegexTokenizer) and not tokenizer.gaps
+            else None
+        )
+        self._forms: dict[str, str | None] = {}
+
+    def tokens(self, text: str) -> list[tuple[str, int, int]]:
+        """(analysed word, start, end) for each word of `text`, stop words included."""
+        if self._pattern is not None:
+            found = []
+            forms = self._forms
+            for match in self._pattern.finditer(text):
+                raw = match.group(0)
+                form = forms[raw] if raw in forms else self._form(raw)
+                if form is None:
+                    break  # a word the filters split or drop: analyse the whole text instead
+                found.append((form, match.start(), match.end()))
+            else:
+                return found
+        return [
+            (t.text, t.startchar, t.endchar)
+            for t in self.analyzer(text, chars=True, removestops=False)
+        ]
+
+    def words(self, text: str) -> frozenset[str]:
+        return frozenset(word for word, _, _ in self.tokens(text))
+
+    def _form(self, raw: str) -> str | None:
+        analysed = [t.text for t in self.analyzer(raw, removestops=False)]
+        form = analysed[0] if len(analysed) == 1 else None
+        if len(self._forms) >= self.MAX_WORDS:
+            self._forms.clear()
+        self._forms[raw] = form
+        return form
+
+
+def highlight(text: str, parsed: ParsedQuery | None, words: ProseWords) -> str:
     """`text` HTML-escaped, the query's words wrapped in `<mark>`; long text cut to a snippet."""
-    spans = _match_spans(text, parsed, analyzer) if parsed else []
+    spans = _match_spans(text, parsed, words) if parsed else []
     start, end = _window(text, spans)
     pieces = ["…" if start > 0 else ""]
     cursor = start
+    escape = html.escape
     for span_start, span_end in spans:
         if span_start < start or span_end > end:
             continue
-        pieces.append(html.escape(text[cursor:span_start], quote=False))
-        pieces.append(f"<mark>{html.escape(text[span_start:span_end], quote=False)}</mark>")
+        pieces.append(escape(text[cursor:span_start], quote=False))
+        pieces.append(f"<mark>{escape(text[span_start:span_end], quote=False)}</mark>")
         cursor = span_end
-    pieces.append(html.escape(text[cursor:end], quote=False))
+    pieces.append(escape(text[cursor:end], quote=False))
     pieces.append("…" if end < len(text) else "")
     return "".join(pieces)
 
 
-def _match_spans(text: str, parsed: ParsedQuery, analyzer: Analyzer) -> list[tuple[int, int]]:
-    spans = []
-    for token in analyzer(text, chars=True, removestops=False):
-        word = token.text
-        if word in parsed.words or any(word.startswith(p) for p in parsed.prefixes):
-            spans.append((token.startchar, token.endchar))
-    return spans
+def _match_spans(text: str, parsed: ParsedQuery, words: ProseWords) -> list[tuple[int, int]]:
+    wanted = parsed.words
+    prefixes = tuple(parsed.prefixes)
+    return [
+        (start, end)
+        for word, start, end in words.tokens(text)
+        if word in wanted or (prefixes and word.startswith(prefixes))
+    ]
 
 
 def _window(text: str, spans: list[tuple[int, int]]) -> tuple[int, int]:

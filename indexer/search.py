@@ -14,10 +14,10 @@ import threading
 import time
 import warnings
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from whoosh import index as whoosh_index
 from whoosh.index import Index
@@ -28,18 +28,18 @@ from whoosh.searching import Searcher
 from . import schema, store
 from .admission import CostlyGate, unlimited
 from .catalog import FACETS, Catalog, facet_values
-from .errors import IndexCorrupt, NotFound, ParameterError
+from .errors import IndexCorrupt, NotFound, ParameterError, QueryError
 from .models import Episode, Segment
 from .querying import (
     CheckedQuery,
     ParsedQuery,
+    ProseWords,
     SynonymMap,
     check_query,
     complete_query,
     edit_distance,
     highlight,
     make_parser,
-    parse_query,
     suggest,
 )
 
@@ -49,6 +49,13 @@ MAX_PER_PAGE = 50
 MAX_PAGE = 10_000
 MAX_SEGMENTS_PER_HIT = 10
 CACHED_ANSWERS = 512
+# The same words come back with other filters, sorts and pages: parse them once.
+CACHED_QUERIES = 1024
+# Matches of recent query texts, bounded by the documents they hold (about 130 bytes each):
+# every word of the real corpus's workload fits (4,150 documents); 6 MB on a large index.
+CACHED_MATCHED_DOCS = 50_000
+# Hits (moments and highlights) of recent query texts, a few kilobytes each.
+CACHED_HITS = 2048
 # How long a replaced generation stays open for requests that started on it.
 RETIRE_GRACE = 30.0
 
@@ -179,10 +186,47 @@ class _Matches:
     episode_scores: dict[str, float] = field(default_factory=dict)
     segment_scores: dict[str, dict[int, float]] = field(default_factory=dict)
 
+    def size(self) -> int:
+        """How many documents matched: what keeping these matches costs."""
+        return len(self.episode_scores) + sum(map(len, self.segment_scores.values()))
+
     def score(self, episode_id: str) -> float:
         # The best moment counts in full: a listener wants the moment, not the most mentions.
         best = max(self.segment_scores.get(episode_id, {}).values(), default=0.0)
         return self.episode_scores.get(episode_id, 0.0) + best
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class _Recent(Generic[K, V]):
+    """A bounded map shared by threads; the least recently used entries go first."""
+
+    def __init__(self, limit: int, size: Callable[[V], int] | None = None) -> None:
+        self._limit = limit
+        self._size = size
+        self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._total = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+            return found[0]
+
+    def put(self, key: K, value: V) -> None:
+        size = self._size(value) if self._size else 1
+        with self._lock:
+            replaced = self._entries.pop(key, None)
+            self._total += size - (replaced[1] if replaced else 0)
+            self._entries[key] = (value, size)
+            while self._total > self._limit and len(self._entries) > 1:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._total -= dropped
 
 
 @dataclass(frozen=True)
@@ -221,6 +265,11 @@ class Generation:
         self._parser = make_parser(self._schema)
         self._analyzers = {name: self._schema[name].analyzer for name in schema.SEARCH_FIELDS}
         self.prose_analyzer = self._schema["text"].analyzer
+        self.prose_words = ProseWords(self.prose_analyzer)
+        self._checked: _Recent[str, CheckedQuery | str] = _Recent(CACHED_QUERIES)
+        self._parsed: _Recent[str, ParsedQuery] = _Recent(CACHED_QUERIES)
+        self._matched: _Recent[str, _Matches] = _Recent(CACHED_MATCHED_DOCS, _Matches.size)
+        self._hits: _Recent[tuple[str, str], EpisodeHit] = _Recent(CACHED_HITS)
         self._synonyms = SynonymMap(self.catalog.tags.values(), self._analyzers)
         self._local = threading.local()
         self._searchers: list[Searcher] = []
@@ -270,9 +319,9 @@ class Generation:
         checked = self.check(request.q) if request.q else None
         gate = self.gate if checked is not None and checked.costly else None
         with gate.admit() if gate is not None else unlimited():
-            parsed = self._complete(checked) if checked is not None else None
+            parsed = self.parse(request.q) if request.q else None
             chosen = self._select(request, parsed)
-            hits = tuple(self._hit(eid, chosen.parsed, chosen.matches) for eid in chosen.page_ids)
+            hits = tuple(self._cached_hit(eid, chosen) for eid in chosen.page_ids)
             suggestion = self._suggest(request.q, chosen.total) if request.q else None
         return SearchResult(
             request=request,
@@ -285,7 +334,7 @@ class Generation:
 
     def _select(self, request: SearchRequest, parsed: ParsedQuery | None) -> _Selection:
         """The matching, filtered, ordered episodes and the page of them to show."""
-        matches = self._match(parsed.query) if parsed else None
+        matches = self._matches(request.q, parsed) if parsed else None
         base = frozenset(matches.episode_scores) if matches else self.catalog.all_ids
         filtered = {facet: self._filter_set(request, facet) for facet in FACETS}
         result_ids = set(base)
@@ -298,22 +347,35 @@ class Generation:
         return _Selection(parsed, matches, base, filtered, len(result_ids), page_ids)
 
     def parse(self, text: str) -> ParsedQuery:
-        return parse_query(text, self._parser, self._reader(), self._synonyms)
+        # A parsed query depends on the text and this generation's words only; its Whoosh
+        # query is read, never changed, by the searches that share it.
+        found = self._parsed.get(text)
+        if found is None:
+            found = complete_query(self.check(text), self._reader(), self._synonyms)
+            self._parsed.put(text, found)
+        return found
 
     def check(self, text: str) -> CheckedQuery:
         """The query within every bound (or `QueryError`), before anything is expanded."""
-        return check_query(text, self._parser, self._reader())
-
-    def _complete(self, checked: CheckedQuery) -> ParsedQuery:
-        return complete_query(checked, self._reader(), self._synonyms)
+        found = self._checked.get(text)
+        if found is None:
+            try:
+                found = check_query(text, self._parser, self._reader())
+            except QueryError as refused:
+                # Refused again for the same reason, without parsing: a flood of refused
+                # searches must stay cheaper than the searches it competes with.
+                found = str(refused)
+            self._checked.put(text, found)
+        if isinstance(found, str):
+            raise QueryError(found)
+        return found
 
     def _reader(self) -> IndexReader:
         return self.searcher().reader()
 
     def _match(self, query: Query) -> _Matches:
         matches = _Matches()
-        results = self.searcher().search(query, limit=None)
-        for docnum, score in results.items():
+        for docnum, score in _scored(self.searcher(), query):
             episode_id, position = self._docs[docnum]
             if position < 0:
                 matches.episode_scores[episode_id] = score or 0.0
@@ -321,6 +383,15 @@ class Generation:
                 matches.episode_scores.setdefault(episode_id, 0.0)
                 matches.segment_scores.setdefault(episode_id, {})[position] = score or 0.0
         return matches
+
+    def _matches(self, text: str, parsed: ParsedQuery) -> _Matches:
+        """`_match` of the parsed text, remembered: the same words come back with other filters,
+        sorts and pages, and what they match in this generation never changes."""
+        found = self._matched.get(text)
+        if found is None:
+            found = self._match(parsed.query)
+            self._matched.put(text, found)
+        return found
 
     def _order(self, ids: Iterable[str], sort: str, matches: _Matches | None) -> list[str]:
         rank = self.catalog.order
@@ -332,6 +403,18 @@ class Generation:
         moments = matches.segment_scores
         # Episodes with a matching moment come first: the moment is what a listener is after.
         return sorted(ids, key=lambda eid: (eid not in moments, -matches.score(eid), rank[eid]))
+
+    def _cached_hit(self, episode_id: str, chosen: _Selection) -> EpisodeHit:
+        """`_hit`, remembered: an episode's moments and highlights follow from the query text
+        alone, and the same episodes come back as the filters, sorts and pages change."""
+        if chosen.parsed is None:
+            return self._hit(episode_id, chosen.parsed, chosen.matches)
+        key = (chosen.parsed.text, episode_id)
+        found = self._hits.get(key)
+        if found is None:
+            found = self._hit(episode_id, chosen.parsed, chosen.matches)
+            self._hits.put(key, found)
+        return found
 
     def _hit(
         self, episode_id: str, parsed: ParsedQuery | None, matches: _Matches | None
@@ -349,7 +432,7 @@ class Generation:
         segments = tuple(
             SegmentHit(
                 episode.segments[p],
-                highlight(episode.segments[p].plain, parsed, self.prose_analyzer),
+                highlight(episode.segments[p].plain, parsed, self.prose_words),
             )
             for p in shown
         )
@@ -460,7 +543,7 @@ class Generation:
         words = self._segment_words.get(key)
         if words is None:
             # Analysed once per generation: listing moments must not re-read every answer.
-            words = frozenset(t.text for t in self.prose_analyzer(segment.plain, removestops=False))
+            words = self.prose_words.words(segment.plain)
             self._segment_words[key] = words
         if words & parsed.words:
             return True
@@ -561,6 +644,21 @@ def _document_map(index: Index) -> dict[int, tuple[str, int]]:
             docnum: (fields["episode_id"], fields.get("position", -1))
             for docnum, fields in searcher.reader().iter_docs()
         }
+
+
+def _scored(searcher: Searcher, query: Query) -> Iterator[tuple[int, float]]:
+    """Every matching document number and its score, in no particular order.
+
+    `Searcher.search(limit=None)` does the same walk but also keeps a set of the documents and
+    sorts them all by score; every match is wanted here and ordered later by episode.
+    """
+    context = searcher.context()
+    for leaf, offset in searcher.leaf_searchers():
+        # As the collector does first: drop the parts that cannot match (absent words).
+        matcher = query.matcher(leaf, context).replace(0)
+        while matcher.is_active():
+            yield offset + matcher.id(), matcher.score()
+            matcher.next()
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:

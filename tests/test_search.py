@@ -249,3 +249,33 @@ def test_a_leading_minus_leaves_a_word_out_but_hyphens_join(sample: SearchIndex)
     assert minus.total == sample.search(SearchRequest(q="redis NOT celery")).total
     assert minus.total < sample.search(SearchRequest(q="redis")).total
     assert "NOT" not in str(sample.current().parse("zero-downtime").query)
+
+
+def test_highlight_words_are_the_analysers_words_with_their_offsets(sample: SearchIndex) -> None:
+    generation = sample.current()
+    text = "Café owners deploy Node.js and PostgreSQL; the deployments — e.g. ASP.NET — run."
+    analysed = [
+        (t.text, t.startchar, t.endchar)
+        for t in generation.prose_analyzer(text, chars=True, removestops=False)
+    ]
+    assert generation.prose_words.tokens(text) == analysed
+    assert generation.prose_words.tokens(text) == analysed  # from the remembered words
+
+
+def test_a_repeated_search_answers_as_the_first(sample: SearchIndex) -> None:
+    generation = sample.current()
+    first = generation._search(SearchRequest(q="docker", tag=("postgres",)))  # noqa: SLF001
+    # The same words with another filter and page reuse the parsed query and its matches.
+    generation._search(SearchRequest(q="docker", sort="newest"))  # noqa: SLF001
+    again = generation._search(SearchRequest(q="docker", tag=("postgres",)))  # noqa: SLF001
+    assert again == first
+
+
+def test_a_refused_query_is_refused_again_with_the_same_reason(sample: SearchIndex) -> None:
+    generation = sample.current()
+    reasons = []
+    for page in (1, 2):
+        with pytest.raises(QueryError) as refused:
+            generation.search(SearchRequest(q=" ".join(f"w{n}" for n in range(30)), page=page))
+        reasons.append(str(refused.value))
+    assert reasons[0] == reasons[1] and "terms" in reasons[0]

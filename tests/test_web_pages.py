@@ -358,3 +358,27 @@ def test_dates_durations_and_counts_read_naturally() -> None:
     assert duration(None) == ""
     assert plural(1, "episode") == "1 episode"
     assert plural(1200, "library", "libraries") == "1,200 libraries"
+
+
+def test_a_repeated_search_page_is_the_same_page(client: FlaskClient) -> None:
+    first = client.get("/search?q=postgres&tag=docker")
+    # Another search in between, and the page and its parts asked again.
+    client.get("/search?q=postgres&partial=1")
+    again = client.get("/search?q=postgres&tag=docker")
+    assert first.status_code == again.status_code == 200
+    assert again.get_data() == first.get_data()
+    assert again.headers["Vary"] == first.headers["Vary"]
+    parts = client.get("/search?q=postgres&tag=docker", headers={"X-Requested-With": "fetch"})
+    assert parts.get_data() != first.get_data() and b"<html" not in parts.get_data()
+
+
+def test_facet_links_keep_the_other_filters_in_order(client: FlaskClient) -> None:
+    page = client.get("/search?q=docker&tag=postgres&year=2024&sort=newest&page=2")
+    links = [h for h in hrefs(page) if "tag=" in h and "q=docker" in h]
+    added = [h for h in links if h.count("tag=") == 2]
+    assert added, "unselected tags link the search with the tag added"
+    for href in added:
+        query = query_of(href)
+        assert query["q"] == ["docker"] and query["tag"][0] == "postgres"
+        assert query["year"] == ["2024"] and query["sort"] == ["newest"] and "page" not in query
+        assert href.index("tag=postgres") < href.rindex("tag=") < href.index("year=")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
-from flask import Flask, g, request, url_for
+from flask import Flask, current_app, g, request, url_for
 
 from indexer import Episode, SearchRequest, Segment
 from indexer import documents as docs
@@ -27,8 +29,25 @@ def moment_url(episode: Episode, segment: Segment) -> str:
     return _site(docs.moment_path(episode, segment))
 
 
+VALUE_URLS = "shownotes.value_urls"
+MAX_VALUE_URLS = 20_000
+
+
 def value_url(facet: str, value: str) -> str:
     """The knowledge page of a tag, guest or library; a filtered search for the rest."""
+    # A results page links each hit's tags and guests: the same few hundred URLs, page after page.
+    known: dict[tuple[str, str, str], str] = current_app.extensions.setdefault(VALUE_URLS, {})
+    key = (request.script_root, facet, value)
+    found = known.get(key)
+    if found is None:
+        found = _value_url(facet, value)
+        if len(known) >= MAX_VALUE_URLS:
+            known.clear()
+        known[key] = found
+    return found
+
+
+def _value_url(facet: str, value: str) -> str:
     if facet == "tag":
         return url_for("knowledge.tag", tag=value)
     if facet == "guest":
@@ -45,8 +64,22 @@ def filter_url(facet: str, value: str) -> str:
 
 
 def search_url(search: SearchRequest, endpoint: str = "search.results") -> str:
-    query = urlencode(search.params())
+    query = query_string(search.params())
     return _endpoint_path(endpoint) + (f"?{query}" if query else "")
+
+
+def query_string(pairs: list[tuple[str, str]]) -> str:
+    """`urlencode(pairs)`, the same text; each name and value is quoted once per process."""
+    return "&".join([f"{quoted(name)}={quoted(value)}" for name, value in pairs])
+
+
+# A page's facet links repeat the same names and values: quoting them was a fifth of its time.
+quoted: Callable[[str], str] = lru_cache(maxsize=8192)(quote_plus)
+
+
+def search_path() -> str:
+    """The search page's own path, as `search_url` starts its links."""
+    return _endpoint_path("search.results")
 
 
 def _endpoint_path(endpoint: str) -> str:

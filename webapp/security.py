@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 
 from indexer import Generation, ShownotesError
 
@@ -41,10 +41,14 @@ def media_origins() -> list[str]:
     if base:
         found = origin(base)
         return [found] if found else []
-    try:
-        current = search_index().current()
-    except ShownotesError:
-        return []
+    # The request's own generation when it has one: checking the index pointer again would
+    # cost another stat for the same answer.
+    current: Generation | None = g.get("generation")
+    if current is None:
+        try:
+            current = search_index().current()
+        except ShownotesError:
+            return []
     return _episode_origins(current)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from indexer import FACETS, FacetValue, SearchRequest, SearchResult
 
-from .links import search_url
+from .links import query_string, quoted, search_path, search_url
 
 FACET_TITLES = {
     "tag": "Tags",
@@ -103,7 +104,17 @@ def search_page(result: SearchResult) -> SearchPage:
 
 
 def facet_group(name: str, values: tuple[FacetValue, ...], request: SearchRequest) -> FacetGroup:
-    links = [FacetLink(v.value, v.label, v.count, v.selected, search_url(v.toggle)) for v in values]
+    add = adding_url(request, name)
+    links = [
+        FacetLink(
+            v.value,
+            v.label,
+            v.count,
+            v.selected,
+            search_url(v.toggle) if v.selected else add(v.value),
+        )
+        for v in values
+    ]
     return FacetGroup(
         name=name,
         title=FACET_TITLES.get(name, name.title()),
@@ -111,6 +122,28 @@ def facet_group(name: str, values: tuple[FacetValue, ...], request: SearchReques
         more=links[FACET_TOP:],
         modes=mode_choices(name, request),
     )
+
+
+def adding_url(request: SearchRequest, facet: str) -> Callable[[str], str]:
+    """`search_url(request.toggle(facet, value))` for values not selected, built faster.
+
+    A page links hundreds of values; each link is the same query string with one pair put
+    after the facet's selected values, so the text either side is encoded once.
+    """
+    pairs = replace(request, page=1).params()
+    # The pairs up to the facet's last selected value: q, then the facets in order.
+    split = (1 if request.q else 0) + sum(
+        len(request.selected(name)) for name in FACETS[: FACETS.index(facet) + 1]
+    )
+    before, after = query_string(pairs[:split]), query_string(pairs[split:])
+    start = f"{search_path()}?{before}&" if before else f"{search_path()}?"
+    end = f"&{after}" if after else ""
+    start += f"{quoted(facet)}="
+
+    def url(value: str) -> str:
+        return start + quoted(value) + end
+
+    return url
 
 
 def mode_choices(name: str, request: SearchRequest) -> list[Choice]:
