@@ -142,16 +142,21 @@ class _Decoder:
         kind = type(value)
         if kind is int or kind is str and len(value) <= self.SHARED_TEXT:
             return self._seen.setdefault(value, value)
-        if kind is list:
+        if kind is list and value and type(value[0]) is str:  # tags; not moments or episodes
             return [self._shared(item) for item in value]
         return value
 
     def __call__(self, data: dict[str, Any]) -> Segment | dict[str, Any]:
         if data.keys() == SEGMENT_FIELDS:
-            for name in ("start", "end", "line"):
-                data[name] = self._shared(data[name])
+            seen = self._seen  # 300,000 moments: no call per value
+            start, end, line = data["start"], data["end"], data["line"]
+            data["start"] = seen.setdefault(start, start)
+            data["end"] = seen.setdefault(end, end)
+            data["line"] = seen.setdefault(line, line)
             return segment_from_dict(data)
-        return {name: self._shared(value) for name, value in data.items()}
+        for name, value in data.items():
+            data[name] = self._shared(value)  # replacing values, not keys, is safe mid-loop
+        return data
 
 
 def facet_values(episode: Episode) -> list[tuple[str, str]]:

@@ -99,7 +99,8 @@ class Episode:
         values["guests"] = tuple(Guest(**g) for g in data.get("guests", ()))
         values["tags"] = tuple(data.get("tags", ()))
         values["segments"] = tuple(
-            s if isinstance(s, Segment) else segment_from_dict(s) for s in data.get("segments", ())
+            s if isinstance(s, Segment) else segment_from_dict(dict(s))
+            for s in data.get("segments", ())
         )
         values["libraries"] = tuple(Library(**x) for x in data.get("libraries", ()))
         values["links"] = tuple(Link(**x) for x in data.get("links", ()))
@@ -110,8 +111,8 @@ class Episode:
 SEGMENT_FIELDS = frozenset(f.name for f in fields(Segment))
 
 
-def segment_from_dict(data: dict[str, Any]) -> Segment:
-    values = dict(data)
+def segment_from_dict(values: dict[str, Any]) -> Segment:
+    """The segment of a `to_dict` record; `values` may be changed."""
     if values.get("plain") == values.get("text"):
         # Most moments have no markup: one string for both, not two equal ones in memory.
         values["plain"] = values["text"]

@@ -2,8 +2,9 @@
 
 `SearchIndex(path)` follows the index pointer. Each request checks it (a `stat`), so a new
 generation is served as soon as it is switched in. A generation is opened once per process
-and each thread gets its own Whoosh searcher for it; a replaced generation is closed once it
-has been out of use for `RETIRE_GRACE` seconds.
+and each thread gets its own Whoosh searcher for it, all reading one shared mapping of the
+segment files (`mapped.py`); a replaced generation is closed once it has been out of use for
+`RETIRE_GRACE` seconds.
 """
 
 from __future__ import annotations
@@ -48,6 +49,9 @@ CACHED_ANSWERS = 512
 # And at most about this many bytes of them: at 10,000 episodes an answer lists ~1,300 facet
 # values (~130 KB), so 512 of them would be ~70 MB in every worker.
 CACHED_ANSWER_BYTES = 24 * 2**20
+# Moments whose words are kept for listing them under an episode-level match: ~1 KB each,
+# and 300,000 moments at 10,000 episodes, so unbounded this could outgrow everything else.
+CACHED_SEGMENT_WORDS = 20_000
 # How long a replaced generation stays open for requests that started on it.
 RETIRE_GRACE = 30.0
 
@@ -453,8 +457,10 @@ class Generation:
         key = (episode_id, segment.position)
         words = self._segment_words.get(key)
         if words is None:
-            # Analysed once per generation: listing moments must not re-read every answer.
+            # Kept per generation (bounded): listing moments must not re-analyse every answer.
             words = frozenset(t.text for t in self.prose_analyzer(segment.plain, removestops=False))
+            if len(self._segment_words) >= CACHED_SEGMENT_WORDS:
+                self._segment_words.clear()  # simpler than LRU order, and safe across threads
             self._segment_words[key] = words
         if words & parsed.words:
             return True
