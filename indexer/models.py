@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -16,7 +16,7 @@ def format_timestamp(seconds: int) -> str:
     return f"{minutes}:{secs:02d}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Guest:
     name: str
     slug: str
@@ -25,7 +25,7 @@ class Guest:
     title: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     """One moment of an episode: a timestamped show-note line or an interview answer."""
 
@@ -43,7 +43,7 @@ class Segment:
         return None if self.start is None else format_timestamp(self.start)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Library:
     id: str  # `owner/repo` for GitHub, else host + path
     url: str
@@ -53,14 +53,14 @@ class Library:
         return self.id.rsplit("/", 1)[-1] if "/" in self.id else self.id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     url: str
     host: str
     text: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Episode:
     id: str  # `<category>/<slug>`, unique in an index
     category: str
@@ -98,11 +98,25 @@ class Episode:
         values["date"] = dt.date.fromisoformat(data["date"]) if data.get("date") else None
         values["guests"] = tuple(Guest(**g) for g in data.get("guests", ()))
         values["tags"] = tuple(data.get("tags", ()))
-        values["segments"] = tuple(Segment(**s) for s in data.get("segments", ()))
+        values["segments"] = tuple(
+            s if isinstance(s, Segment) else segment_from_dict(dict(s))
+            for s in data.get("segments", ())
+        )
         values["libraries"] = tuple(Library(**x) for x in data.get("libraries", ()))
         values["links"] = tuple(Link(**x) for x in data.get("links", ()))
         values["warnings"] = tuple(data.get("warnings", ()))
         return cls(**values)
+
+
+SEGMENT_FIELDS = frozenset(f.name for f in fields(Segment))
+
+
+def segment_from_dict(values: dict[str, Any]) -> Segment:
+    """The segment of a `to_dict` record; `values` may be changed."""
+    if values.get("plain") == values.get("text"):
+        # Most moments have no markup: one string for both, not two equal ones in memory.
+        values["plain"] = values["text"]
+    return Segment(**values)
 
 
 @dataclass(frozen=True)

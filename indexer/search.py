@@ -2,8 +2,9 @@
 
 `SearchIndex(path)` follows the index pointer. Each request checks it (a `stat`), so a new
 generation is served as soon as it is switched in. A generation is opened once per process
-and each thread gets its own Whoosh searcher for it; a replaced generation is closed once it
-has been out of use for `RETIRE_GRACE` seconds.
+and each thread gets its own Whoosh searcher for it, all reading one shared mapping of the
+segment files (`mapped.py`); a replaced generation is closed once it has been out of use for
+`RETIRE_GRACE` seconds.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ import os
 import threading
 import time
 import warnings
+from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from whoosh import index as whoosh_index
 from whoosh.index import Index
 from whoosh.query.qcore import Query
 from whoosh.reading import IndexReader
@@ -29,6 +30,7 @@ from . import schema, store
 from .admission import CostlyGate, unlimited
 from .catalog import FACETS, Catalog, facet_values
 from .errors import IndexCorrupt, NotFound, ParameterError, QueryError
+from .mapped import SharedMapStorage
 from .models import Episode, Segment
 from .querying import (
     CheckedQuery,
@@ -56,6 +58,12 @@ CACHED_QUERIES = 1024
 CACHED_MATCHED_DOCS = 50_000
 # Hits (moments and highlights) of recent query texts, a few kilobytes each.
 CACHED_HITS = 2048
+# And at most about this many bytes of them: at 10,000 episodes an answer lists ~1,300 facet
+# values (~130 KB), so 512 of them would be ~70 MB in every worker.
+CACHED_ANSWER_BYTES = 24 * 2**20
+# Moments whose words are kept for listing them under an episode-level match: ~1 KB each,
+# and 300,000 moments at 10,000 episodes, so unbounded this could outgrow everything else.
+CACHED_SEGMENT_WORDS = 20_000
 # How long a replaced generation stays open for requests that started on it.
 RETIRE_GRACE = 30.0
 
@@ -133,13 +141,13 @@ class SearchRequest:
         return data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SegmentHit:
     segment: Segment
     highlight: str  # escaped text with <mark> around matches
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EpisodeHit:
     episode: Episode
     score: float
@@ -147,7 +155,7 @@ class EpisodeHit:
     more_segments: int = 0  # matching moments not listed
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FacetValue:
     value: str
     label: str
@@ -253,12 +261,15 @@ class Generation:
         # exception is dropped, which must not surface as a ResourceWarning.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ResourceWarning)
+            self._storage = SharedMapStorage(str(path))
             try:
                 self.catalog = Catalog.load(path)
-                self._index = whoosh_index.open_dir(str(path))
-                self._docs = _document_map(self._index)
+                self._index = self._storage.open_index()
+                self._docs = _DocumentMap.read(self._index)
+                self._storage.release_pages()
             except Exception as exc:  # noqa: BLE001 - whatever is damaged, say so plainly
                 failure = f"cannot open index generation {path}: {exc}"
+                self._storage.close()
         if failure:
             raise IndexCorrupt(failure)
         self._schema = self._index.schema
@@ -275,7 +286,8 @@ class Generation:
         self._searchers: list[Searcher] = []
         self._lock = threading.Lock()
         # Keyed by the validated request: the generation is fixed, so answers never go stale.
-        self._answers: OrderedDict[SearchRequest, SearchResult] = OrderedDict()
+        self._answers: OrderedDict[SearchRequest, tuple[SearchResult, int]] = OrderedDict()
+        self._answer_bytes = 0
         self._facet_values = {e.id: _grouped(facet_values(e)) for e in self.catalog.episodes}
         self._segment_words: dict[tuple[str, int], frozenset[str]] = {}
 
@@ -296,6 +308,7 @@ class Generation:
                 searcher.close()
             self._searchers.clear()
         self._index.close()
+        self._storage.close()
 
     # --- the search ------------------------------------------------------------------------
 
@@ -306,12 +319,17 @@ class Generation:
             cached = self._answers.get(request)
             if cached is not None:
                 self._answers.move_to_end(request)
-                return cached
+                return cached[0]
         result = self._search(request)
+        size = _approximate_size(result)
         with self._lock:
-            self._answers[request] = result
-            while len(self._answers) > CACHED_ANSWERS:
-                self._answers.popitem(last=False)
+            if request not in self._answers:
+                self._answers[request] = (result, size)
+                self._answer_bytes += size
+            while len(self._answers) > 1 and (
+                len(self._answers) > CACHED_ANSWERS or self._answer_bytes > CACHED_ANSWER_BYTES
+            ):
+                self._answer_bytes -= self._answers.popitem(last=False)[1][1]
         return result
 
     def _search(self, request: SearchRequest) -> SearchResult:
@@ -542,8 +560,10 @@ class Generation:
         key = (episode_id, segment.position)
         words = self._segment_words.get(key)
         if words is None:
-            # Analysed once per generation: listing moments must not re-read every answer.
+            # Kept per generation (bounded): listing moments must not re-analyse every answer.
             words = self.prose_words.words(segment.plain)
+            if len(self._segment_words) >= CACHED_SEGMENT_WORDS:
+                self._segment_words.clear()  # simpler than LRU order, and safe across threads
             self._segment_words[key] = words
         if words & parsed.words:
             return True
@@ -634,16 +654,51 @@ class SearchIndex:
             self._current = None
 
 
-def _document_map(index: Index) -> dict[int, tuple[str, int]]:
+class _DocumentMap:
     """Each document number's episode id and segment position (-1 for the episode itself).
 
-    Reading every stored document also proves each segment file is there and readable.
+    Two machine-int arrays instead of a dict of tuples: a few bytes per document rather than
+    about a hundred, at 300,000 documents for 10,000 episodes.
     """
-    with index.searcher() as searcher:
-        return {
-            docnum: (fields["episode_id"], fields.get("position", -1))
-            for docnum, fields in searcher.reader().iter_docs()
-        }
+
+    __slots__ = ("_episode_ids", "_episodes", "_positions")
+
+    def __init__(self, episode_ids: list[str], episodes: array[int], positions: array[int]):
+        self._episode_ids = episode_ids
+        self._episodes = episodes
+        self._positions = positions
+
+    def __getitem__(self, docnum: int) -> tuple[str, int]:
+        episode = self._episodes[docnum]
+        if episode < 0:
+            raise KeyError(docnum)
+        return self._episode_ids[episode], self._positions[docnum]
+
+    @classmethod
+    def read(cls, index: Index) -> _DocumentMap:
+        """Read every stored document, which also proves each segment file is readable."""
+        with index.searcher() as searcher:
+            reader = searcher.reader()
+            size = reader.doc_count_all()
+            numbers: dict[str, int] = {}
+            episodes = array("i", [-1]) * size  # deleted documents stay -1
+            positions = array("i", [-1]) * size
+            for docnum, fields in reader.iter_docs():
+                episodes[docnum] = numbers.setdefault(fields["episode_id"], len(numbers))
+                positions[docnum] = fields.get("position", -1)
+        return cls(list(numbers), episodes, positions)
+
+
+def _approximate_size(result: SearchResult) -> int:
+    """Bytes an answer holds of its own (episodes and moments belong to the catalog).
+
+    Measured with tracemalloc at 10,000 episodes: about 100 bytes per facet value (the
+    object and its count), a few hundred per listed moment (its highlighted text).
+    """
+    values = sum(len(listed) for listed in result.facets.values())
+    moments = sum(len(hit.segments) for hit in result.hits)
+    highlights = sum(len(s.highlight) for hit in result.hits for s in hit.segments)
+    return 1_000 + 100 * values + 100 * moments + highlights
 
 
 def _scored(searcher: Searcher, query: Query) -> Iterator[tuple[int, float]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import QueryError, SearchIndex, SearchRequest, Sources, build_index
+from indexer import QueryError, SearchIndex, SearchRequest, Sources, build_index, search
 
 from support import write_episode
 
@@ -228,6 +228,24 @@ def test_repeated_searches_are_answered_from_the_cache(sample: SearchIndex) -> N
     again = generation.search(SearchRequest(q=" redis ", tag=("docker", "docker")))
     assert again is first  # the same normalized request: the same answer object
     assert generation.search(SearchRequest(q="redis")) is not first
+
+
+def test_the_answer_cache_keeps_to_its_byte_budget(
+    sample_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = SearchIndex(sample_index)
+    try:
+        generation = live.current()
+        one = generation.search(SearchRequest(q="redis"))
+        budget = generation._answer_bytes * 2
+        monkeypatch.setattr(search, "CACHED_ANSWER_BYTES", budget)
+        for word in ("docker", "deploy", "postgres", "celery", "kubernetes"):
+            generation.search(SearchRequest(q=word))
+        assert 1 <= len(generation._answers) <= 2
+        assert generation._answer_bytes <= budget
+        assert generation.search(SearchRequest(q="redis")) == one  # evicted, answered again
+    finally:
+        live.close()
 
 
 def test_a_tag_whose_label_is_the_same_word_is_searched_once(tmp_path: Path) -> None:

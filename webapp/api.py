@@ -21,6 +21,9 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 FACETS = {"tags": "tag", "guests": "guest", "libraries": "library"}
 ENCODED_ANSWERS = "shownotes.encoded_answers"
 MAX_ENCODED_ANSWERS = 512
+# At 10,000 episodes an encoded answer is ~135 KB (its facet values), so the count alone
+# would let this reach ~70 MB per worker.
+MAX_ENCODED_BYTES = 24 * 2**20
 _ENCODED_LOCK = threading.Lock()
 
 
@@ -56,8 +59,11 @@ def _remember(key: Any, body: bytes) -> None:
     with _ENCODED_LOCK:
         answers = _encoded_answers()
         answers[key] = body
-        while len(answers) > MAX_ENCODED_ANSWERS:
-            answers.popitem(last=False)
+        total = sum(map(len, answers.values()))
+        while len(answers) > 1 and (
+            len(answers) > MAX_ENCODED_ANSWERS or total > MAX_ENCODED_BYTES
+        ):
+            total -= len(answers.popitem(last=False)[1])
 
 
 @bp.get("/episodes/<category>/<slug>")
