@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,6 +259,8 @@ def _write_generation(
             site=site,
         )
         (building / CATALOG_FILE).write_text(catalog.to_json(), encoding="utf-8")
+        words = json.dumps(word_counts(episodes), ensure_ascii=False, separators=(",", ":"))
+        (building / schema.WORDS_FILE).write_text(words, encoding="utf-8")
         manifest = {"inputs": inputs, "files": files}
         (building / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
         store.publish(index_dir, building, name)
@@ -272,7 +275,7 @@ def _link_files(source: Path, target: Path) -> None:
     """Start a generation from the previous one: Whoosh files hard-linked, not copied."""
     target.mkdir()
     for entry in source.iterdir():
-        if entry.name in (CATALOG_FILE, MANIFEST_FILE) or not entry.is_file():
+        if entry.name in (CATALOG_FILE, MANIFEST_FILE, schema.WORDS_FILE) or not entry.is_file():
             continue
         if entry.name.endswith(".toc") or entry.suffix == ".lock":
             # The TOC is small and rewritten by the commit; copy it so no link is shared.
@@ -286,31 +289,28 @@ def _add_episode(writer: IndexWriter, episode: Episode, tags: dict[str, TagInfo]
         f"{tag.replace('-', ' ')} {tags[tag].label if tag in tags else ''}" for tag in episode.tags
     )
     libraries = " ".join(lib.id.replace("/", " ") for lib in episode.libraries)
-    body = " ".join(
-        [episode.intro, episode.description] + [segment.plain for segment in episode.segments]
-    )
     writer.add_document(
-        kind=schema.EPISODE,
         episode_id=episode.id,
         position=-1,
-        category=episode.category,
-        tag_ids=",".join(episode.tags),
         title=episode.title,
         description=episode.description,
         guests=" ".join(guest.name for guest in episode.guests),
         tags=tag_words,
         libraries=libraries,
-        body=body,
+        intro=episode.intro,
     )
     for segment in episode.segments:
-        writer.add_document(
-            kind=schema.SEGMENT,
-            episode_id=episode.id,
-            position=segment.position,
-            category=episode.category,
-            tag_ids=",".join(episode.tags),
-            text=segment.plain,
-        )
+        writer.add_document(episode_id=episode.id, position=segment.position, text=segment.plain)
+
+
+def word_counts(episodes: Iterable[Episode]) -> dict[str, int]:
+    """How many moments and titles have each word: what did-you-mean suggests from."""
+    counts: Counter[str] = Counter()
+    for episode in episodes:
+        counts.update(schema.vocabulary(episode.title))
+        for segment in episode.segments:
+            counts.update(schema.vocabulary(segment.plain))
+    return dict(sorted(counts.items()))
 
 
 def _load_previous(index_dir: Path) -> _Previous | None:

@@ -249,3 +249,28 @@ def test_a_leading_minus_leaves_a_word_out_but_hyphens_join(sample: SearchIndex)
     assert minus.total == sample.search(SearchRequest(q="redis NOT celery")).total
     assert minus.total < sample.search(SearchRequest(q="redis")).total
     assert "NOT" not in str(sample.current().parse("zero-downtime").query)
+
+
+def test_words_in_different_moments_find_the_episode_after_one_moment_with_all(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "eps"
+    apart = ("1:00 -- Background jobs in Sidekiq", "9:00 -- Caching with Redis")
+    write_episode(folder, "2024-01-01-1-apart.md", topics=apart)
+    write_episode(folder, "2024-01-02-2-together.md", topics=("1:00 -- Sidekiq needs Redis",))
+    write_episode(folder, "2024-01-03-3-one.md", topics=("1:00 -- Redis alone",))
+    build_index(tmp_path / "ix", Sources(episodes=(folder,)))
+    live = SearchIndex(tmp_path / "ix")
+    both = live.search(SearchRequest(q="redis sidekiq"))
+    same_moment = live.search(SearchRequest(q="moment:redis moment:sidekiq"))
+    whole = live.search(SearchRequest(q="body:sidekiq"))
+    intro = live.search(SearchRequest(q="intro paragraph"))
+    live.close()
+    assert [h.episode.id for h in both.hits] == ["podcast/2-together", "podcast/1-apart"]
+    assert [m.segment.plain for m in both.hits[1].segments] == list(
+        text.split(" -- ")[1] for text in apart
+    )
+    assert both.hits[1].score > 0
+    assert [h.episode.id for h in same_moment.hits] == ["podcast/2-together"]
+    assert {h.episode.id for h in whole.hits} == {"podcast/1-apart", "podcast/2-together"}
+    assert intro.total == 3  # the intro is searched too
