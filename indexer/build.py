@@ -259,7 +259,8 @@ def _write_generation(
             site=site,
         )
         (building / CATALOG_FILE).write_text(catalog.to_json(), encoding="utf-8")
-        words = json.dumps(word_counts(episodes), ensure_ascii=False, separators=(",", ":"))
+        counts = _updated_word_counts(episodes, reusable, report)
+        words = json.dumps(counts, ensure_ascii=False, separators=(",", ":"))
         (building / schema.WORDS_FILE).write_text(words, encoding="utf-8")
         manifest = {"inputs": inputs, "files": files}
         (building / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
@@ -303,14 +304,34 @@ def _add_episode(writer: IndexWriter, episode: Episode, tags: dict[str, TagInfo]
         writer.add_document(episode_id=episode.id, position=segment.position, text=segment.plain)
 
 
-def word_counts(episodes: Iterable[Episode]) -> dict[str, int]:
+def word_counts(episodes: Iterable[Episode]) -> Counter[str]:
     """How many moments and titles have each word: what did-you-mean suggests from."""
     counts: Counter[str] = Counter()
     for episode in episodes:
         counts.update(schema.vocabulary(episode.title))
         for segment in episode.segments:
             counts.update(schema.vocabulary(segment.plain))
-    return dict(sorted(counts.items()))
+    return counts
+
+
+def _updated_word_counts(
+    episodes: list[Episode], reusable: _Previous | None, report: BuildReport
+) -> dict[str, int]:
+    """The word counts, from the previous generation's when it can: only changes are read."""
+    counts = None
+    if reusable:
+        with contextlib.suppress(OSError, ValueError):
+            raw = (reusable.path / schema.WORDS_FILE).read_text(encoding="utf-8")
+            counts = Counter(json.loads(raw))
+    if counts is None:
+        counts = word_counts(episodes)
+    else:
+        old = reusable.catalog.by_id if reusable else {}
+        gone = set(report.updated) | set(report.removed)
+        counts.subtract(word_counts(old[e] for e in sorted(gone) if e in old))
+        fresh = set(report.added) | set(report.updated)
+        counts.update(word_counts(e for e in episodes if e.id in fresh))
+    return {word: count for word, count in sorted(counts.items()) if count > 0}
 
 
 def _load_previous(index_dir: Path) -> _Previous | None:
