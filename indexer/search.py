@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.collectors import UnlimitedCollector
 from whoosh.index import Index
 from whoosh.query.compound import And, AndMaybe, AndNot, DisjunctionMax, Or, Require
 from whoosh.query.qcore import Query
@@ -301,8 +302,9 @@ class Generation:
     def _match(self, query: Query) -> _Matches:
         matches = _Matches()
         episode_docs: dict[str, float] = {}
-        results = self.searcher().search(_documents_query(query), limit=None)
-        for docnum, score in results.items():
+        collector = _AllScores()
+        self.searcher().search_with_collector(_documents_query(query), collector)
+        for score, docnum in collector.items:
             episode_id, position = self._docs[docnum]
             if position < 0:
                 episode_docs[episode_id] = score or 0.0
@@ -553,6 +555,17 @@ class SearchIndex:
             if self._current is not None:
                 self._current.close()
             self._current = None
+
+
+class _AllScores(UnlimitedCollector):
+    """Every matching document's score, left unsorted: the episodes are ordered afterwards."""
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+
+    def _collect(self, global_docnum: int, score: float) -> float:
+        self.items.append((score, global_docnum))
+        return 0.0
 
 
 def _documents_query(query: Query) -> Query:
