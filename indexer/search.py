@@ -16,7 +16,7 @@ import threading
 import time
 import warnings
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -26,7 +26,7 @@ from whoosh import index as whoosh_index
 from whoosh.collectors import UnlimitedCollector
 from whoosh.index import Index
 from whoosh.query.compound import And, AndMaybe, AndNot, DisjunctionMax, Or, Require
-from whoosh.query.qcore import Query
+from whoosh.query.qcore import Every, NullQuery, Query
 from whoosh.query.wrappers import Not, WrappingQuery
 from whoosh.searching import Searcher
 from whoosh.spelling import ListCorrector
@@ -302,10 +302,7 @@ class Generation:
     def _match(self, query: Query) -> _Matches:
         matches = _Matches()
         episode_docs: dict[str, float] = {}
-        collector = _AllScores()
-        self.searcher().search_with_collector(_documents_query(query), collector)
-        for score, docnum in collector.items:
-            episode_id, position = self._docs[docnum]
+        for score, episode_id, position in self._documents(_documents_query(query)):
             if position < 0:
                 episode_docs[episode_id] = score or 0.0
             else:
@@ -317,11 +314,32 @@ class Generation:
         # The whole episode is what `body` names: answered from each word's hits, in sets.
         whole = _EpisodeLevel(self)
         for episode_id in whole.episodes(query):
-            score = episode_docs.get(episode_id)
-            if score is None and episode_id not in matches.segment_scores:
-                score = whole.spread(episode_id)  # its words are in different moments
-            matches.episode_scores[episode_id] = score or 0.0
+            found = episode_docs.get(episode_id)
+            if found is None and episode_id not in matches.segment_scores:
+                found = whole.spread(episode_id)  # its words are in different moments
+            matches.episode_scores[episode_id] = found or 0.0
         return matches
+
+    def _documents(self, query: Query) -> Iterator[tuple[float, str, int]]:
+        """(score, episode id, position) of every matching document.
+
+        Segment documents have only `text` and episode documents never have it, so each kind
+        is searched with the query's part that can match it: smaller unions for Whoosh to walk,
+        the same scores (a leaf that cannot match adds nothing).
+        """
+        moment, episode = _part(query, _MOMENT), _part(query, _EPISODE)
+        parts: list[tuple[Query, bool | None]] = [(moment, True), (episode, False)]  # type: ignore[list-item]
+        if moment is None or episode is None or _ALWAYS in (moment, episode):
+            parts = [(query, None)]  # searched whole, as Whoosh would
+        for part, moments in parts:
+            if part is _NEVER:
+                continue
+            collector = _AllScores()
+            self.searcher().search_with_collector(part, collector)
+            for score, docnum in collector.items:
+                episode_id, position = self._docs[docnum]
+                if moments is None or moments == (position >= 0):
+                    yield score, episode_id, position
 
     def _order(self, ids: Iterable[str], sort: str, matches: _Matches | None) -> list[str]:
         rank = self.catalog.order
@@ -557,6 +575,9 @@ class SearchIndex:
             self._current = None
 
 
+_SPLITTABLE = (And, Or, DisjunctionMax)
+
+
 class _AllScores(UnlimitedCollector):
     """Every matching document's score, left unsorted: the episodes are ordered afterwards."""
 
@@ -566,6 +587,56 @@ class _AllScores(UnlimitedCollector):
     def _collect(self, global_docnum: int, score: float) -> float:
         self.items.append((score, global_docnum))
         return 0.0
+
+
+_MOMENT = frozenset({"text"})
+_EPISODE = frozenset(name for name in schema.SEARCH_FIELDS if name != "text")
+_NEVER = NullQuery
+_ALWAYS = Every()
+
+
+def _part(query: Query, fields: frozenset[str]) -> Query | None:
+    """`query` as it reads for documents that have only `fields`: other leaves never match.
+
+    `_NEVER` when nothing can match, `_ALWAYS` when everything does, None when a part would
+    not score as the whole does (then the whole query is searched).
+    """
+    if query.is_leaf():
+        name = getattr(query, "fieldname", None)
+        return query if name is None or name in fields else _NEVER
+    if isinstance(query, Not):
+        inner = _part(query.query, fields)
+        if inner is None:
+            return None
+        return _ALWAYS if inner is _NEVER else _NEVER if inner is _ALWAYS else Not(inner)
+    if isinstance(query, AndNot):
+        a, b = _part(query.a, fields), _part(query.b, fields)
+        if a is None or b is None or a is _ALWAYS:
+            return None
+        if a is _NEVER or b is _ALWAYS:
+            return _NEVER
+        if b is _NEVER:
+            return a
+        part = copy.copy(query)
+        part.a, part.b, part.subqueries = a, b, (a, b)
+        return part
+    if isinstance(query, And | Or | DisjunctionMax) and type(query) in _SPLITTABLE:
+        children = [_part(child, fields) for child in query.children()]
+        if any(child is None or child is _ALWAYS for child in children):
+            return None
+        kept = [child for child in children if child is not _NEVER]
+        if isinstance(query, And) and len(kept) < len(children):
+            return _NEVER
+        if not kept:
+            return _NEVER
+        if len(kept) == len(children) and all(
+            new is old for new, old in zip(kept, query.children(), strict=True)
+        ):
+            return query
+        fewer = copy.copy(query)
+        fewer.subqueries = kept  # type: ignore[assignment]
+        return fewer
+    return None
 
 
 def _documents_query(query: Query) -> Query:
@@ -621,6 +692,7 @@ class _EpisodeLevel:
         self._searcher = generation.searcher()
         self._all = generation.catalog.all_ids
         self._mentions: list[tuple[float, Counter[str]]] = []
+        self._found: dict[str, Counter[str]] = {}
 
     def episodes(self, query: Query) -> set[str]:
         if isinstance(query, Not):
@@ -657,8 +729,13 @@ class _EpisodeLevel:
 
     def _documents_of(self, query: Query) -> Counter[str]:
         """How many documents of each episode match, found without scoring them."""
-        docs = self._generation._docs  # noqa: SLF001 - the generation's own map
-        return Counter(docs[docnum][0] for docnum in self._searcher.docs_for_query(query))
+        key = str(query)  # a word's intro and description are also asked for by `body`
+        found = self._found.get(key)
+        if found is None:
+            docs = self._generation._docs  # noqa: SLF001 - the generation's own map
+            found = Counter(docs[docnum][0] for docnum in self._searcher.docs_for_query(query))
+            self._found[key] = found
+        return found
 
     def spread(self, episode_id: str) -> float:
         """BM25's shape over the moments: for each word, idf x n / (n + 1)."""

@@ -274,3 +274,33 @@ def test_words_in_different_moments_find_the_episode_after_one_moment_with_all(
     assert [h.episode.id for h in same_moment.hits] == ["podcast/2-together"]
     assert {h.episode.id for h in whole.hits} == {"podcast/1-apart", "podcast/2-together"}
     assert intro.total == 3  # the intro is searched too
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "redis",
+        "redis celery",
+        "docker NOT celery",
+        "title:redis OR moment:celery",
+        "NOT docker",
+        '"background jobs"',
+        "kube*",
+        "postgres",
+        "redis -sidekiq tag:docker",
+    ],  # fmt: skip
+)
+def test_each_document_kind_searched_apart_scores_as_the_whole_query(
+    sample: SearchIndex, query: str
+) -> None:
+    generation = sample.current()
+    parsed = generation.parse(query).query
+    whole = {
+        generation._docs[docnum]: round(score, 9)
+        for docnum, score in generation.searcher().search(parsed, limit=None).items()
+    }
+    apart = {
+        (episode_id, position): round(score, 9)
+        for score, episode_id, position in generation._documents(parsed)
+    }
+    assert apart == whole and whole
