@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterator
 
 from .errors import Overloaded
 
-DEFAULT_SHARE = 0.25
-DEFAULT_BURST = 0.25
+DEFAULT_SHARE = 0.1
+DEFAULT_BURST = 0.2
 
 
 class CostlyGate:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -258,6 +259,9 @@ def _write_generation(
             site=site,
         )
         (building / CATALOG_FILE).write_text(catalog.to_json(), encoding="utf-8")
+        counts = _updated_word_counts(episodes, reusable, report)
+        words = json.dumps(counts, ensure_ascii=False, separators=(",", ":"))
+        (building / schema.WORDS_FILE).write_text(words, encoding="utf-8")
         manifest = {"inputs": inputs, "files": files}
         (building / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
         store.publish(index_dir, building, name)
@@ -272,7 +276,7 @@ def _link_files(source: Path, target: Path) -> None:
     """Start a generation from the previous one: Whoosh files hard-linked, not copied."""
     target.mkdir()
     for entry in source.iterdir():
-        if entry.name in (CATALOG_FILE, MANIFEST_FILE) or not entry.is_file():
+        if entry.name in (CATALOG_FILE, MANIFEST_FILE, schema.WORDS_FILE) or not entry.is_file():
             continue
         if entry.name.endswith(".toc") or entry.suffix == ".lock":
             # The TOC is small and rewritten by the commit; copy it so no link is shared.
@@ -286,31 +290,48 @@ def _add_episode(writer: IndexWriter, episode: Episode, tags: dict[str, TagInfo]
         f"{tag.replace('-', ' ')} {tags[tag].label if tag in tags else ''}" for tag in episode.tags
     )
     libraries = " ".join(lib.id.replace("/", " ") for lib in episode.libraries)
-    body = " ".join(
-        [episode.intro, episode.description] + [segment.plain for segment in episode.segments]
-    )
     writer.add_document(
-        kind=schema.EPISODE,
         episode_id=episode.id,
         position=-1,
-        category=episode.category,
-        tag_ids=",".join(episode.tags),
         title=episode.title,
         description=episode.description,
         guests=" ".join(guest.name for guest in episode.guests),
         tags=tag_words,
         libraries=libraries,
-        body=body,
+        intro=episode.intro,
     )
     for segment in episode.segments:
-        writer.add_document(
-            kind=schema.SEGMENT,
-            episode_id=episode.id,
-            position=segment.position,
-            category=episode.category,
-            tag_ids=",".join(episode.tags),
-            text=segment.plain,
-        )
+        writer.add_document(episode_id=episode.id, position=segment.position, text=segment.plain)
+
+
+def word_counts(episodes: Iterable[Episode]) -> Counter[str]:
+    """How many moments and titles have each word: what did-you-mean suggests from."""
+    counts: Counter[str] = Counter()
+    for episode in episodes:
+        counts.update(schema.vocabulary(episode.title))
+        for segment in episode.segments:
+            counts.update(schema.vocabulary(segment.plain))
+    return counts
+
+
+def _updated_word_counts(
+    episodes: list[Episode], reusable: _Previous | None, report: BuildReport
+) -> dict[str, int]:
+    """The word counts, from the previous generation's when it can: only changes are read."""
+    counts = None
+    if reusable:
+        with contextlib.suppress(OSError, ValueError):
+            raw = (reusable.path / schema.WORDS_FILE).read_text(encoding="utf-8")
+            counts = Counter(json.loads(raw))
+    if counts is None:
+        counts = word_counts(episodes)
+    else:
+        old = reusable.catalog.by_id if reusable else {}
+        gone = set(report.updated) | set(report.removed)
+        counts.subtract(word_counts(old[e] for e in sorted(gone) if e in old))
+        fresh = set(report.added) | set(report.updated)
+        counts.update(word_counts(e for e in episodes if e.id in fresh))
+    return {word: count for word, count in sorted(counts.items()) if count > 0}
 
 
 def _load_previous(index_dir: Path) -> _Previous | None:

@@ -9,6 +9,8 @@ segment files (`mapped.py`); a replaced generation is closed once it has been ou
 
 from __future__ import annotations
 
+import copy
+import json
 import math
 import os
 import threading
@@ -18,13 +20,17 @@ from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from whoosh.index import Index
-from whoosh.query.qcore import Query
+from whoosh.query.compound import And, AndMaybe, AndNot, DisjunctionMax, Or, Require
+from whoosh.query.qcore import Every, NullQuery, Query
+from whoosh.query.wrappers import Not, WrappingQuery
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
+from whoosh.spelling import ListCorrector
 
 from . import schema, store
 from .admission import CostlyGate, unlimited
@@ -66,6 +72,8 @@ CACHED_ANSWER_BYTES = 24 * 2**20
 CACHED_SEGMENT_WORDS = 20_000
 # How long a replaced generation stays open for requests that started on it.
 RETIRE_GRACE = 30.0
+# Words one edit from a typo, ranked by `_suggest` (the corrector's own order is alphabetical).
+SUGGESTION_OPTIONS = 200
 
 
 @dataclass(frozen=True)
@@ -393,13 +401,23 @@ class Generation:
 
     def _match(self, query: Query) -> _Matches:
         matches = _Matches()
-        for docnum, score in _scored(self.searcher(), query):
-            episode_id, position = self._docs[docnum]
+        episode_docs: dict[str, float] = {}
+        for score, episode_id, position in self._documents(_documents_query(query)):
             if position < 0:
-                matches.episode_scores[episode_id] = score or 0.0
+                episode_docs[episode_id] = score or 0.0
             else:
                 matches.episode_scores.setdefault(episode_id, 0.0)
                 matches.segment_scores.setdefault(episode_id, {})[position] = score or 0.0
+        if _documents_suffice(query):
+            matches.episode_scores.update(episode_docs)
+            return matches
+        # The whole episode is what `body` names: answered from each word's hits, in sets.
+        whole = _EpisodeLevel(self)
+        for episode_id in whole.episodes(query):
+            found = episode_docs.get(episode_id)
+            if found is None and episode_id not in matches.segment_scores:
+                found = whole.spread(episode_id)  # its words are in different moments
+            matches.episode_scores[episode_id] = found or 0.0
         return matches
 
     def _matches(self, text: str, parsed: ParsedQuery) -> _Matches:
@@ -410,6 +428,25 @@ class Generation:
             found = self._match(parsed.query)
             self._matched.put(text, found)
         return found
+
+    def _documents(self, query: Query) -> Iterator[tuple[float, str, int]]:
+        """(score, episode id, position) of every matching document.
+
+        Segment documents have only `text` and episode documents never have it, so each kind
+        is searched with the query's part that can match it: smaller unions for Whoosh to walk,
+        the same scores (a leaf that cannot match adds nothing).
+        """
+        moment, episode = _part(query, _MOMENT), _part(query, _EPISODE)
+        parts: list[tuple[Query, bool | None]] = [(moment, True), (episode, False)]  # type: ignore[list-item]
+        if moment is None or episode is None or _ALWAYS in (moment, episode):
+            parts = [(query, None)]  # searched whole, as Whoosh would
+        for part, moments in parts:
+            if part is _NEVER:
+                continue
+            for docnum, score in _scored(self.searcher(), part):
+                episode_id, position = self._docs[docnum]
+                if moments is None or moments == (position >= 0):
+                    yield score, episode_id, position
 
     def _order(self, ids: Iterable[str], sort: str, matches: _Matches | None) -> list[str]:
         rank = self.catalog.order
@@ -531,27 +568,34 @@ class Generation:
 
     def _suggest(self, text: str, total: int) -> str | None:
         reader = self.searcher().reader()
-        spell_fields = [f"spell_{name}" for name in ("text", "title")]
-
-        def frequency(word: str) -> int:
-            return sum(reader.doc_frequency(f, word) for f in spell_fields)
+        counts, corrector = self._vocabulary
 
         def is_known(word: str) -> bool:
             names = ("guests", "tags", "libraries")
-            return frequency(word) > 0 or any(reader.doc_frequency(n, word) for n in names)
+            return word in counts or any(reader.doc_frequency(n, word) for n in names)
 
         def candidates(word: str) -> list[str]:
             if len(word) < 4:
                 return []
             # Typos rarely touch the first letter; one edit first, two only if that finds none.
-            corrector = reader.corrector("text")
-            options = set(corrector.suggest(word, limit=8, maxdist=1, prefix=1))
-            options = options or set(corrector.suggest(word, limit=8, maxdist=2, prefix=1))
-            ranked = sorted(options, key=lambda w: (edit_distance(word, w), -frequency(w), w))
+            options = corrector.suggest(word, limit=SUGGESTION_OPTIONS, maxdist=1, prefix=1)
+            if not options:
+                options = corrector.suggest(word, limit=SUGGESTION_OPTIONS, maxdist=2, prefix=1)
+            ranked = sorted(options, key=lambda w: (edit_distance(word, w), -counts[w], w))
             return ranked[:1]
 
         suggestion = suggest(text, is_known, candidates)
         return suggestion if suggestion and suggestion != text else None
+
+    @cached_property
+    def _vocabulary(self) -> tuple[dict[str, int], ListCorrector]:
+        """The generation's words (moments and titles, unstemmed) and how many have each."""
+        try:
+            raw = (self.path / schema.WORDS_FILE).read_text(encoding="utf-8")
+            counts: dict[str, int] = json.loads(raw)
+        except (OSError, ValueError):
+            counts = {}  # a generation from before the word list: no suggestions
+        return counts, ListCorrector(sorted(counts))
 
     # --- lookups ---------------------------------------------------------------------------
 
@@ -652,6 +696,171 @@ class SearchIndex:
             if self._current is not None:
                 self._current.close()
             self._current = None
+
+
+_SPLITTABLE = (And, Or, DisjunctionMax)
+
+
+_MOMENT = frozenset({"text"})
+_EPISODE = frozenset(name for name in schema.SEARCH_FIELDS if name != "text")
+_NEVER = NullQuery
+_ALWAYS = Every()
+
+
+def _part(query: Query, fields: frozenset[str]) -> Query | None:
+    """`query` as it reads for documents that have only `fields`: other leaves never match.
+
+    `_NEVER` when nothing can match, `_ALWAYS` when everything does, None when a part would
+    not score as the whole does (then the whole query is searched).
+    """
+    if query.is_leaf():
+        name = getattr(query, "fieldname", None)
+        return query if name is None or name in fields else _NEVER
+    if isinstance(query, Not):
+        inner = _part(query.query, fields)
+        if inner is None:
+            return None
+        return _ALWAYS if inner is _NEVER else _NEVER if inner is _ALWAYS else Not(inner)
+    if isinstance(query, AndNot):
+        a, b = _part(query.a, fields), _part(query.b, fields)
+        if a is None or b is None or a is _ALWAYS:
+            return None
+        if a is _NEVER or b is _ALWAYS:
+            return _NEVER
+        if b is _NEVER:
+            return a
+        part = copy.copy(query)
+        part.a, part.b, part.subqueries = a, b, (a, b)
+        return part
+    if isinstance(query, And | Or | DisjunctionMax) and type(query) in _SPLITTABLE:
+        children = [_part(child, fields) for child in query.children()]
+        if any(child is None or child is _ALWAYS for child in children):
+            return None
+        kept = [child for child in children if child is not _NEVER]
+        if isinstance(query, And) and len(kept) < len(children):
+            return _NEVER
+        if not kept:
+            return _NEVER
+        if len(kept) == len(children) and all(
+            new is old for new, old in zip(kept, query.children(), strict=True)
+        ):
+            return query
+        fewer = copy.copy(query)
+        fewer.subqueries = kept  # type: ignore[assignment]
+        return fewer
+    return None
+
+
+def _documents_query(query: Query) -> Query:
+    """The query for Whoosh's documents: `body` is never written, so ORs leave it out."""
+    if query.is_leaf():
+        return query
+    if isinstance(query, Or):
+        kept = [child for child in query.children() if _fields(child) != {"body"}]
+        if kept and len(kept) < len(query.subqueries):
+            query = copy.copy(query)
+            query.subqueries = kept
+    return query.apply(_documents_query)
+
+
+def _fields(query: Query) -> set[str | None]:
+    if query.is_leaf():
+        return {getattr(query, "fieldname", None)}
+    return set().union(*(_fields(child) for child in query.children()))
+
+
+def _documents_suffice(query: Query) -> bool:
+    """Whether the documents' own hits are the episodes': a plain OR of words, as typed.
+
+    Each word is searched in `body` beside `text`, `intro` and `description`, which hold
+    everything `body` stands for, so only an AND (or NOT) across moments, or `body:` typed
+    alone, needs the whole episode (`_EpisodeLevel`).
+    """
+    if query.is_leaf():
+        return getattr(query, "fieldname", None) != "body"
+    if not isinstance(query, Or | DisjunctionMax):
+        return False
+    children = list(query.children())
+    fields = {getattr(child, "fieldname", None) for child in children if child.is_leaf()}
+    for child in children:
+        if child.is_leaf():
+            if getattr(child, "fieldname", None) == "body" and "text" not in fields:
+                return False
+        elif not _documents_suffice(child):
+            return False
+    return True
+
+
+class _EpisodeLevel:
+    """A query answered per episode, as if each episode were one document.
+
+    That document has the episode document's fields, and `body`: its intro, description and
+    every moment's text. `text` (`moment:`) stays per moment: the segment hits answer it. Each
+    word's documents are found in the index (no scoring) and combined per episode in sets.
+    """
+
+    def __init__(self, generation: Generation) -> None:
+        self._generation = generation
+        self._searcher = generation.searcher()
+        self._all = generation.catalog.all_ids
+        self._mentions: list[tuple[float, Counter[str]]] = []
+        self._found: dict[str, Counter[str]] = {}
+
+    def episodes(self, query: Query) -> set[str]:
+        if isinstance(query, Not):
+            return set(self._all - self.episodes(query.query))
+        if isinstance(query, AndNot):
+            return self.episodes(query.a) - self.episodes(query.b)
+        if isinstance(query, AndMaybe):
+            return self.episodes(query.a)
+        if isinstance(query, And | Require):
+            found: set[str] | None = None
+            for child in query.children():
+                found = self.episodes(child) if found is None else found & self.episodes(child)
+                if not found:
+                    break
+            return found or set()
+        if isinstance(query, Or | DisjunctionMax | WrappingQuery):
+            return set().union(*(self.episodes(child) for child in query.children()))
+        return self._leaf(query)
+
+    def _leaf(self, query: Query) -> set[str]:
+        field_name = getattr(query, "fieldname", None)
+        if field_name == "text":
+            return set()  # a moment's own words: the segment hits have them
+        if field_name != "body":
+            return set(self._documents_of(query))
+        mentions: Counter[str] = Counter()
+        for name in ("text", *schema.BODY_EPISODE_FIELDS):
+            part = copy.copy(query)
+            part.fieldname = name  # type: ignore[attr-defined]
+            mentions.update(self._documents_of(part))
+        if mentions:
+            self._mentions.append((_idf(len(self._all), len(mentions)), mentions))
+        return set(mentions)
+
+    def _documents_of(self, query: Query) -> Counter[str]:
+        """How many documents of each episode match, found without scoring them."""
+        key = str(query)  # a word's intro and description are also asked for by `body`
+        found = self._found.get(key)
+        if found is None:
+            docs = self._generation._docs  # noqa: SLF001 - the generation's own map
+            found = Counter(docs[docnum][0] for docnum in self._searcher.docs_for_query(query))
+            self._found[key] = found
+        return found
+
+    def spread(self, episode_id: str) -> float:
+        """BM25's shape over the moments: for each word, idf x n / (n + 1)."""
+        return sum(_saturated(idf, mentions.get(episode_id, 0)) for idf, mentions in self._mentions)
+
+
+def _idf(episodes: int, with_word: int) -> float:
+    return 1.0 + math.log(episodes / (with_word + 1))
+
+
+def _saturated(idf: float, mentions: int) -> float:
+    """A word's weight for an episode by how many of its moments mention it, as BM25 counts."""
+    return idf * mentions / (mentions + 1) * schema.FIELD_BOOSTS["body"]
 
 
 class _DocumentMap:

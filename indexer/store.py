@@ -3,7 +3,7 @@
     index_data/
       CURRENT            the name of the live generation; replaced atomically
       .lock              held (flock) by the one indexer allowed at a time
-      gen-000007/        a complete generation: Whoosh files, catalog.json, manifest.json
+      gen-000007/        a complete generation: Whoosh, catalog.json, words.json, manifest.json
       gen-000006/        the previous one, kept as a fallback and for readers still holding it
       gen-000005/        older ones are removed a minute after they were replaced
       .building-000008/  a generation being written; never read, removed if left behind

@@ -834,6 +834,49 @@ def expensive(
     return result
 
 
+def volume(
+    server: Server,
+    work: Workload,
+    *,
+    steady_p95: float,
+    seconds: float,
+    others: int = 50,
+    normal_connections: int = 8,
+) -> Result:
+    """The floods' baseline: `others` connections of ordinary searches beside the normal ones.
+
+    Every closed-loop connection added to a busy server lengthens everyone's queue, whatever it
+    asks. Normal searches' p95 beside this is what volume alone does; beside the floods, what
+    they add on top is what their queries cost.
+    """
+    cpu_before = server.cpu_seconds()
+    samples = run_clients(
+        server.port,
+        [
+            (normal_connections, work.pick_search, 0.0, seconds),
+            (others, work.pick_search, 0.0, seconds),
+        ],
+        seed=5,
+    )
+    normal = figures([s for s in samples if s.client < normal_connections], seconds)
+    everyone = figures(samples, seconds)
+    result = Result("volume_baseline")
+    result.figures = {
+        "others": others,
+        "normal_connections": normal_connections,
+        "normal_searches": normal.as_dict(),
+        "overall": everyone.as_dict(),
+        "steady_p95_ms": round(steady_p95 * 1000, 1),
+        "normal_p95_ratio": round(normal.p95 / steady_p95, 2) if steady_p95 else None,
+        "server_cpu_ms_per_request": round(
+            (server.cpu_seconds() - cpu_before) * 1000 / max(1, len(samples)), 2
+        ),
+        "load_average": load_average(),
+    }
+    result.promises = {"zero server errors": everyone.errors == 0 and everyone.requests > 0}
+    return result
+
+
 def kill_worker(server: Server, work: Workload, *, seconds: float, connections: int = 8) -> Result:
     """SIGKILL a worker while every connection is busy; it is replaced and the rest succeed."""
     recorder = Recorder()

@@ -84,6 +84,16 @@ def run(plan: Plan, source: Path, *, workers: int = 2, threads: int = 4) -> dict
                 slack=plan.slack,
             )  # fmt: skip
         )
+        results.append(
+            load.volume(
+                server,
+                work,
+                steady_p95=steady_p95,
+                seconds=plan.expensive,
+                others=plan.attackers,
+                normal_connections=plan.steady_connections,
+            )  # fmt: skip
+        )
         for costly in (False, True):
             results.append(
                 load.expensive(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,10 @@ from indexer import (
     Sources,
     build,
     build_index,
+    schema,
     store,
 )
+from indexer.catalog import Catalog
 
 from support import write_episode
 
@@ -266,3 +269,25 @@ def test_a_deleted_segment_file_falls_back_too(folder: Path, tmp_path: Path) -> 
     assert live.current().fallback_from == "gen-000002"
     assert live.search(SearchRequest()).total == 2
     live.close()
+
+
+def test_incremental_updates_keep_the_suggestion_words_of_a_full_build(tmp_path: Path) -> None:
+    folder, index_dir = tmp_path / "eps", tmp_path / "ix"
+    write_episode(folder, "2024-01-01-1-a.md", topics=("1:00 -- Kubernetes clusters",))
+    write_episode(folder, "2024-01-02-2-b.md", topics=("1:00 -- Kubernetes and Postgres",))
+    build_index(index_dir, Sources(episodes=(folder,)))
+    write_episode(folder, "2024-01-03-3-c.md", topics=("1:00 -- Terraform modules",))
+    write_episode(folder, "2024-01-01-1-a.md", topics=("1:00 -- Nomad clusters",))
+    (folder / "2024-01-02-2-b.md").unlink()
+    report = build_index(index_dir, Sources(episodes=(folder,)))
+    assert not report.full and report.added and report.updated and report.removed
+
+    path = store.generation_path(index_dir, store.read_pointer(index_dir))
+    words = json.loads((path / schema.WORDS_FILE).read_text(encoding="utf-8"))
+    assert words == dict(build.word_counts(Catalog.load(path).episodes))
+    assert "kubernetes" not in words and words["clusters"] == 1
+    live = SearchIndex(index_dir)
+    try:
+        assert live.search(SearchRequest(q="terrafrom")).suggestion == "terraform"
+    finally:
+        live.close()

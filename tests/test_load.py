@@ -124,7 +124,8 @@ def test_costly_queries_are_shed_fast(costly_flood: load.Result) -> None:
 def test_costly_queries_cost_the_server_little(
     costly_flood: load.Result, steady: load.Result
 ) -> None:
-    # As beside refused queries: what the flood costs the server per request, not a latency
-    # ratio between two moments of a shared machine (the full run in loadtest/ checks that).
+    # What the flood costs the server per request, not a latency ratio between two moments of
+    # a shared machine (the full run in loadtest/ reports that). Without the limit on costly
+    # searches this was 14 ms per request against 1 ms steady; with it, about the same as steady.
     cpu = costly_flood.figures["server_cpu_ms_per_request"]
-    assert cpu <= steady.figures["server_cpu_ms_per_request"], costly_flood.figures
+    assert cpu <= 1.5 * steady.figures["server_cpu_ms_per_request"], costly_flood.figures

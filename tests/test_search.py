@@ -297,3 +297,58 @@ def test_a_refused_query_is_refused_again_with_the_same_reason(sample: SearchInd
             generation.search(SearchRequest(q=" ".join(f"w{n}" for n in range(30)), page=page))
         reasons.append(str(refused.value))
     assert reasons[0] == reasons[1] and "terms" in reasons[0]
+
+
+def test_words_in_different_moments_find_the_episode_after_one_moment_with_all(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "eps"
+    apart = ("1:00 -- Background jobs in Sidekiq", "9:00 -- Caching with Redis")
+    write_episode(folder, "2024-01-01-1-apart.md", topics=apart)
+    write_episode(folder, "2024-01-02-2-together.md", topics=("1:00 -- Sidekiq needs Redis",))
+    write_episode(folder, "2024-01-03-3-one.md", topics=("1:00 -- Redis alone",))
+    build_index(tmp_path / "ix", Sources(episodes=(folder,)))
+    live = SearchIndex(tmp_path / "ix")
+    both = live.search(SearchRequest(q="redis sidekiq"))
+    same_moment = live.search(SearchRequest(q="moment:redis moment:sidekiq"))
+    whole = live.search(SearchRequest(q="body:sidekiq"))
+    intro = live.search(SearchRequest(q="intro paragraph"))
+    live.close()
+    assert [h.episode.id for h in both.hits] == ["podcast/2-together", "podcast/1-apart"]
+    assert [m.segment.plain for m in both.hits[1].segments] == list(
+        text.split(" -- ")[1] for text in apart
+    )
+    assert both.hits[1].score > 0
+    assert [h.episode.id for h in same_moment.hits] == ["podcast/2-together"]
+    assert {h.episode.id for h in whole.hits} == {"podcast/1-apart", "podcast/2-together"}
+    assert intro.total == 3  # the intro is searched too
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "redis",
+        "redis celery",
+        "docker NOT celery",
+        "title:redis OR moment:celery",
+        "NOT docker",
+        '"background jobs"',
+        "kube*",
+        "postgres",
+        "redis -sidekiq tag:docker",
+    ],  # fmt: skip
+)
+def test_each_document_kind_searched_apart_scores_as_the_whole_query(
+    sample: SearchIndex, query: str
+) -> None:
+    generation = sample.current()
+    parsed = generation.parse(query).query
+    whole = {
+        generation._docs[docnum]: round(score, 9)
+        for docnum, score in generation.searcher().search(parsed, limit=None).items()
+    }
+    apart = {
+        (episode_id, position): round(score, 9)
+        for score, episode_id, position in generation._documents(parsed)
+    }
+    assert apart == whole and whole

@@ -28,7 +28,7 @@ def gate(app: Flask) -> Iterator[CostlyGate]:
 
 def test_the_app_limits_costly_searches_by_default(app: Flask) -> None:
     gate = webapp.index.search_index(app).gate
-    assert gate is not None and gate.share == app.config["COSTLY_SEARCH_SHARE"] == 0.25
+    assert gate is not None and gate.share == app.config["COSTLY_SEARCH_SHARE"] == 0.1
 
 
 def test_a_busy_search_page_keeps_the_box_and_says_when_to_retry(

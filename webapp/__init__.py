@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from indexer import querylog
+from indexer import admission, querylog
 
 from . import (
     api,
@@ -47,7 +47,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         QUERY_LOG=os.environ.get("SHOWNOTES_QUERY_LOG"),
         # Share of one CPU that searches with wildcards or fuzzy words may use in each process
         # before more of them are refused with 503 (indexer/admission.py); 0 means no limit.
-        COSTLY_SEARCH_SHARE=float(os.environ.get("SHOWNOTES_COSTLY_SEARCH_SHARE", "0.25")),
+        COSTLY_SEARCH_SHARE=float(
+            os.environ.get("SHOWNOTES_COSTLY_SEARCH_SHARE", str(admission.DEFAULT_SHARE))
+        ),
         PER_PAGE=10,
         FEED_SIZE=20,
     )
