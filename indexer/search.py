@@ -273,6 +273,7 @@ class Generation:
             try:
                 self.catalog = Catalog.load(path)
                 self._index = self._storage.open_index()
+                _check_fields(self._index)
                 self._docs = _DocumentMap.read(self._index)
                 self._storage.release_pages()
             except Exception as exc:  # noqa: BLE001 - whatever is damaged, say so plainly
@@ -923,6 +924,17 @@ def _scored(searcher: Searcher, query: Query) -> Iterator[tuple[int, float]]:
         while matcher.is_active():
             yield offset + matcher.id(), matcher.score()
             matcher.next()
+
+
+def _check_fields(index: Index) -> None:
+    """Refuse a generation written with other fields, by another version of shownotes."""
+    found, expected = set(index.schema.names()), set(schema.build_schema().names())
+    if found != expected:
+        differ = ", ".join(sorted(found ^ expected))
+        raise IndexCorrupt(
+            f"it was built by another version of shownotes (fields {differ} differ); "
+            "rebuild it with `shownotes index`"
+        )
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -352,3 +353,25 @@ def test_each_document_kind_searched_apart_scores_as_the_whole_query(
         for score, episode_id, position in generation._documents(parsed)
     }
     assert apart == whole and whole
+
+
+def test_an_index_from_another_version_is_refused_with_a_way_out(
+    sample_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from whoosh.fields import TEXT
+
+    from indexer import IndexCorrupt
+    from indexer import schema as schema_module
+
+    current = schema_module.build_schema
+
+    def newer() -> Any:
+        fields = current()
+        fields.add("transcript", TEXT())
+        return fields
+
+    monkeypatch.setattr(schema_module, "build_schema", newer)
+    live = SearchIndex(sample_index)
+    with pytest.raises(IndexCorrupt, match=r"another version .*transcript.*`shownotes index`"):
+        live.search(SearchRequest(q="redis"))
+    live.close()
