@@ -273,7 +273,7 @@ class Generation:
             try:
                 self.catalog = Catalog.load(path)
                 self._index = self._storage.open_index()
-                _check_fields(self._index)
+                _check_fields(self._index.schema.names())
                 self._docs = _DocumentMap.read(self._index)
                 self._storage.release_pages()
             except Exception as exc:  # noqa: BLE001 - whatever is damaged, say so plainly
@@ -926,9 +926,9 @@ def _scored(searcher: Searcher, query: Query) -> Iterator[tuple[int, float]]:
             matcher.next()
 
 
-def _check_fields(index: Index) -> None:
+def _check_fields(names: Iterable[str]) -> None:
     """Refuse a generation written with other fields, by another version of shownotes."""
-    found, expected = set(index.schema.names()), set(schema.build_schema().names())
+    found, expected = set(names), set(schema.build_schema().names())
     if found != expected:
         differ = ", ".join(sorted(found ^ expected))
         raise IndexCorrupt(
