@@ -88,6 +88,32 @@ def workload(tags: Sequence[str], count: int, seed: int = SEED) -> list[Query]:
     return [Query(f"{w} +tag={t}", "word + tag", w, {"tag": (t,)}) for w, t in pairs[:count]]
 
 
+def fresh_workload(
+    index_dir: Path, tags: Sequence[str], count: int, seed: int = SEED
+) -> list[Query]:
+    """`count` word + tag searches whose words all differ: none of them seen before by a server.
+
+    The words come from the live generation's word list (words of moments and titles), those
+    used at least twice, so most searches find something.
+    """
+    from indexer import schema, store
+
+    generation = store.generation_path(index_dir, store.read_pointer(index_dir))
+    counts: dict[str, int] = json.loads((generation / schema.WORDS_FILE).read_text("utf-8"))
+    words = sorted(w for w, n in counts.items() if n >= 2 and len(w) >= 4 and w.isalpha())
+    random.Random(seed).shuffle(words)
+    chosen = tags[:WORKLOAD_TAGS]
+    return [
+        Query(
+            f"{w} +tag={chosen[i % len(chosen)]}",
+            "new word + tag",
+            w,
+            {"tag": (chosen[i % len(chosen)],)},
+        )
+        for i, w in enumerate(words[:count])
+    ]
+
+
 # --- statistics ----------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from common import REAL
+from common import REAL, WORKLOAD_TAGS, WORKLOAD_WORDS
 
 
 def ms(seconds: float | None) -> str:
@@ -137,22 +137,27 @@ def targets(results: dict[str, Any]) -> list[Target]:
         ceiling = dig(runs, "ceiling_" + run.split("_")[0], "cpu_ms_per_request")
         return f"{pct(ceiling / app)} by CPU / request" if app and ceiling else ""
 
+    # Uncached is judged on searches whose words the server has never seen: the words' matches
+    # and highlights are remembered per generation, so a new tag for known words costs less.
+    cold = "json_new_words" if "json_new_words" in runs else "json_uncached"
+    seen = dig(runs, "json_uncached", "cpu_ms_per_request")
     add(
         "Faceted search, real corpus (q + tag filter + facets, JSON), uncached: server CPU",
         "≤ 1 ms / request",
-        dig(runs, "json_uncached", "cpu_ms_per_request"),
+        dig(runs, cold, "cpu_ms_per_request"),
         lambda v: f"{v:.2f} ms / request",
         at_most(1.0),
-        "HTTP, real, json uncached",
+        f"HTTP, real, json {'new words' if cold == 'json_new_words' else 'uncached'}",
+        f"{seen:.2f} ms when the words were searched before with another tag" if seen else "",
     )
     add(
         "Same, throughput vs the minimal Flask ceiling, uncached",
         "≥ 50%",
-        dig(runs, "json_uncached", "rps_ratio"),
+        dig(runs, cold, "rps_ratio"),
         pct,
         at_least(0.50),
-        "HTTP, real, json uncached",
-        by_cpu("json_uncached"),
+        f"HTTP, real, json {'new words' if cold == 'json_new_words' else 'uncached'}",
+        by_cpu(cold),
     )
     add(
         "Same, throughput vs the ceiling, warm (answer cached)",
@@ -458,7 +463,8 @@ def query_section(results: dict[str, Any]) -> list[str]:
 
 
 HTTP_RUNS = (
-    ("json_uncached", "JSON `/api/search`, uncached (cold)"),
+    ("json_new_words", "JSON `/api/search`, every search new words (cold)"),
+    ("json_uncached", "JSON `/api/search`, uncached answers, words seen with other tags"),
     ("json_warm", "JSON `/api/search`, warm"),
     ("html_uncached", "HTML `/search`, uncached (cold)"),
     ("html_warm", "HTML `/search`, warm"),
@@ -472,8 +478,11 @@ def http_section(results: dict[str, Any]) -> list[str]:
         "## HTTP",
         "",
         "wrk on the same machine as the server (they share the CPUs, for the ceiling as for the",
-        "app). *uncached*: the first run after a start, cycling through different word + tag",
-        "searches (more than the answer cache holds); *warm*: a short list of searches already",
+        "app). *every search new words*: a fresh server, each search a word it has not seen",
+        "(nothing cached: not the answer, the parsed query, its matches nor its highlights);",
+        "*uncached answers*: the first run after a start, cycling through different word + tag",
+        "searches (more than the answer cache holds) whose words recur with other tags, so the",
+        "words' matches and highlights are remembered; *warm*: a short list of searches already",
         "cached by both workers. The ceiling is `bench/ceiling_app.py` under the same gunicorn",
         "command line, answering a fixed body of the median size of the real answers. *CPU* is",
         "the gunicorn master and workers' user + system time over the run, per request. *Busy",
@@ -491,7 +500,9 @@ def http_section(results: dict[str, Any]) -> list[str]:
         lines += [
             f"### {label(name, corpus)}",
             "",
-            f"`{http['wrk']}`; {http['distinct_uncached']:,} different uncached searches, "
+            f"`{http['wrk']}`; {http['distinct_uncached']:,} different uncached searches "
+            f"({len(WORKLOAD_WORDS)} words × {WORKLOAD_TAGS} tags) and "
+            f"{http.get('distinct_new_words', 0):,} with a different word each, "
             f"{http['distinct_warm']} warm ones. Bodies: JSON {http['body_bytes']['json']:,} "
             f"bytes, HTML {http['body_bytes']['html']:,} bytes (medians). Server up (`/healthz`"
             f" 200) {http['healthz_seconds']:.1f} s after the start, index open in both workers "

@@ -49,6 +49,7 @@ from common import (
     Query,
     children,
     cpu_seconds,
+    fresh_workload,
     proc_status_kb,
     workload,
 )
@@ -361,7 +362,9 @@ def benchmark(
     """Every HTTP figure for one index; see the module docstring."""
 
     searches = workload(popular_tags, UNCACHED_PATHS)
+    fresh = fresh_workload(index_dir, popular_tags, UNCACHED_PATHS)
     files = {
+        "json-new-words": write_paths(work / f"{name}-json-new.txt", "/api/search", fresh),
         "json": write_paths(work / f"{name}-json.txt", "/api/search", searches),
         "html": write_paths(work / f"{name}-html.txt", "/search", searches),
         "json-warm": write_paths(
@@ -371,6 +374,7 @@ def benchmark(
     }
     result: dict[str, Any] = {
         "distinct_uncached": len(searches),
+        "distinct_new_words": len(fresh),
         "distinct_warm": min(WARM_PATHS, len(searches)),
         "wrk": f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{round(seconds)}s --latency",
         "runs": {},
@@ -385,6 +389,13 @@ def benchmark(
         app_argv = server.cmdline()
         runs["json_uncached"] = wrk(server, files["json"], seconds)
         _say(name, "json uncached", runs["json_uncached"])
+
+    # A server that has seen none of the words: nothing of these searches is cached anywhere.
+    with running(shownotes_server(f"{name}-app-new", index_dir, logs)) as server:
+        wait_ready(server, "/healthz")
+        wait_workers_opened(server, index_dir)
+        runs["json_new_words"] = wrk(server, files["json-new-words"], seconds)
+        _say(name, "json new words", runs["json_new_words"])
 
     with running(shownotes_server(f"{name}-app-2", index_dir, logs)) as server:
         wait_ready(server, "/healthz")

@@ -226,6 +226,11 @@ class _Recent(Generic[K, V]):
         self._total = 0
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._total = 0
+
     def get(self, key: K) -> V | None:
         with self._lock:
             found = self._entries.get(key)
@@ -318,6 +323,15 @@ class Generation:
             self._searchers.clear()
         self._index.close()
         self._storage.close()
+
+    def forget_searches(self) -> None:
+        """Drop what was remembered of searches (answers, parses, matches, moments shown), so
+        the next one is answered cold: for benchmarks, and memory-pressure tests."""
+        for cache in (self._checked, self._parsed, self._matched, self._hits):
+            cache.clear()
+        with self._lock:
+            self._answers.clear()
+            self._answer_bytes = 0
 
     # --- the search ------------------------------------------------------------------------
 

@@ -375,3 +375,13 @@ def test_an_index_from_another_version_is_refused_with_a_way_out(
     with pytest.raises(IndexCorrupt, match=r"another version .*transcript.*`shownotes index`"):
         live.search(SearchRequest(q="redis"))
     live.close()
+
+
+def test_forgetting_searches_answers_the_same_cold(sample: SearchIndex) -> None:
+    generation = sample.current()
+    request = SearchRequest(q="deplo*", tag=("docker",)).validated()
+    first = generation.search(request)
+    assert generation.search(request) is first  # remembered
+    generation.forget_searches()
+    again = generation.search(request)
+    assert again == first and again is not first
