@@ -17,12 +17,12 @@ import threading
 import time
 import warnings
 from array import array
-from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from whoosh.index import Index
 from whoosh.query.compound import And, AndMaybe, AndNot, DisjunctionMax, Or, Require
@@ -50,6 +50,7 @@ from .querying import (
     make_parser,
     suggest,
 )
+from .recent import Recent
 
 SORTS = ("relevance", "newest", "oldest")
 MODES = ("all", "any")
@@ -212,44 +213,6 @@ class _Matches:
         return self.episode_scores.get(episode_id, 0.0) + best
 
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class _Recent(Generic[K, V]):
-    """A bounded map shared by threads; the least recently used entries go first."""
-
-    def __init__(self, limit: int, size: Callable[[V], int] | None = None) -> None:
-        self._limit = limit
-        self._size = size
-        self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
-        self._total = 0
-        self._lock = threading.Lock()
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._total = 0
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is None:
-                return None
-            self._entries.move_to_end(key)
-            return found[0]
-
-    def put(self, key: K, value: V) -> None:
-        size = self._size(value) if self._size else 1
-        with self._lock:
-            replaced = self._entries.pop(key, None)
-            self._total += size - (replaced[1] if replaced else 0)
-            self._entries[key] = (value, size)
-            while self._total > self._limit and len(self._entries) > 1:
-                _, (_, dropped) = self._entries.popitem(last=False)
-                self._total -= dropped
-
-
 @dataclass(frozen=True)
 class _Selection:
     parsed: ParsedQuery | None
@@ -291,17 +254,20 @@ class Generation:
         self._analyzers = {name: self._schema[name].analyzer for name in schema.SEARCH_FIELDS}
         self.prose_analyzer = self._schema["text"].analyzer
         self.prose_words = ProseWords(self.prose_analyzer)
-        self._checked: _Recent[str, CheckedQuery | str] = _Recent(CACHED_QUERIES)
-        self._parsed: _Recent[str, ParsedQuery] = _Recent(CACHED_QUERIES)
-        self._matched: _Recent[str, _Matches] = _Recent(CACHED_MATCHED_DOCS, _Matches.size)
-        self._hits: _Recent[tuple[str, str], EpisodeHit] = _Recent(CACHED_HITS)
+        self._checked: Recent[str, CheckedQuery | str] = Recent(max_items=CACHED_QUERIES)
+        self._parsed: Recent[str, ParsedQuery] = Recent(max_items=CACHED_QUERIES)
+        self._matched: Recent[str, _Matches] = Recent(
+            max_items=CACHED_QUERIES, max_size=CACHED_MATCHED_DOCS, size=_Matches.size
+        )
+        self._hits: Recent[tuple[str, str], EpisodeHit] = Recent(max_items=CACHED_HITS)
         self._synonyms = SynonymMap(self.catalog.tags.values(), self._analyzers)
         self._local = threading.local()
         self._searchers: list[Searcher] = []
         self._lock = threading.Lock()
         # Keyed by the validated request: the generation is fixed, so answers never go stale.
-        self._answers: OrderedDict[SearchRequest, tuple[SearchResult, int]] = OrderedDict()
-        self._answer_bytes = 0
+        self._answers: Recent[SearchRequest, SearchResult] = Recent(
+            max_items=CACHED_ANSWERS, max_size=CACHED_ANSWER_BYTES, size=_approximate_size
+        )
         self._facet_values = {e.id: _grouped(facet_values(e)) for e in self.catalog.episodes}
         self._segment_words: dict[tuple[str, int], frozenset[str]] = {}
 
@@ -327,32 +293,19 @@ class Generation:
     def forget_searches(self) -> None:
         """Drop what was remembered of searches (answers, parses, matches, moments shown), so
         the next one is answered cold: for benchmarks, and memory-pressure tests."""
-        for cache in (self._checked, self._parsed, self._matched, self._hits):
+        for cache in (self._checked, self._parsed, self._matched, self._hits, self._answers):
             cache.clear()
-        with self._lock:
-            self._answers.clear()
-            self._answer_bytes = 0
 
     # --- the search ------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Answer a search; repeated requests are answered from a bounded per-generation cache."""
         request = request.validated()
-        with self._lock:
-            cached = self._answers.get(request)
-            if cached is not None:
-                self._answers.move_to_end(request)
-                return cached[0]
+        cached = self._answers.get(request)
+        if cached is not None:
+            return cached
         result = self._search(request)
-        size = _approximate_size(result)
-        with self._lock:
-            if request not in self._answers:
-                self._answers[request] = (result, size)
-                self._answer_bytes += size
-            while len(self._answers) > 1 and (
-                len(self._answers) > CACHED_ANSWERS or self._answer_bytes > CACHED_ANSWER_BYTES
-            ):
-                self._answer_bytes -= self._answers.popitem(last=False)[1][1]
+        self._answers.put(request, result)
         return result
 
     def _search(self, request: SearchRequest) -> SearchResult:

@@ -231,19 +231,18 @@ def test_repeated_searches_are_answered_from_the_cache(sample: SearchIndex) -> N
     assert generation.search(SearchRequest(q="redis")) is not first
 
 
-def test_the_answer_cache_keeps_to_its_byte_budget(
-    sample_index: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_answer_cache_keeps_to_its_byte_budget(sample_index: Path) -> None:
     live = SearchIndex(sample_index)
     try:
         generation = live.current()
         one = generation.search(SearchRequest(q="redis"))
-        budget = generation._answer_bytes * 2
-        monkeypatch.setattr(search, "CACHED_ANSWER_BYTES", budget)
+        answers = generation._answers  # noqa: SLF001
+        assert answers.max_size == search.CACHED_ANSWER_BYTES
+        answers.max_size = budget = answers.total_size * 2
         for word in ("docker", "deploy", "postgres", "celery", "kubernetes"):
             generation.search(SearchRequest(q=word))
-        assert 1 <= len(generation._answers) <= 2
-        assert generation._answer_bytes <= budget
+        assert 1 <= len(answers) <= 2
+        assert answers.total_size <= budget
         assert generation.search(SearchRequest(q="redis")) == one  # evicted, answered again
     finally:
         live.close()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from importlib import resources
 from typing import Any
 
@@ -12,6 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from indexer import all_values, knowledge
 from indexer import documents as docs
+from indexer.recent import Recent
 
 from .index import generation, logged_search
 from .params import search_request
@@ -24,7 +23,6 @@ MAX_ENCODED_ANSWERS = 512
 # At 10,000 episodes an encoded answer is ~135 KB (its facet values), so the count alone
 # would let this reach ~70 MB per worker.
 MAX_ENCODED_BYTES = 24 * 2**20
-_ENCODED_LOCK = threading.Lock()
 
 
 def _audio_base() -> str | None:
@@ -37,33 +35,23 @@ def search() -> Response:
     search_request_ = search_request(request.args, allow_per_page=True)
     result = logged_search(search_request_)
     key = (result.generation, result.request, _audio_base())
-    with _ENCODED_LOCK:
-        body = _encoded_answers().get(key)
+    encoded = _encoded_answers()
+    body = encoded.get(key)
     if body is None:
         document = docs.search_document(result, audio_base=_audio_base())
         body = current_app.json.dumps(document).encode()
-        _remember(key, body)
+        encoded.put(key, body)
     return Response(body, mimetype="application/json")
 
 
-def _encoded_answers() -> OrderedDict[Any, bytes]:
+def _encoded_answers() -> Recent[Any, bytes]:
     """Encoded search answers, as the indexer caches the answers themselves: a repeated
     search costs neither building the document nor encoding it again."""
-    found: OrderedDict[Any, bytes] = current_app.extensions.setdefault(
-        ENCODED_ANSWERS, OrderedDict()
+    found: Recent[Any, bytes] = current_app.extensions.setdefault(
+        ENCODED_ANSWERS,
+        Recent(max_items=MAX_ENCODED_ANSWERS, max_size=MAX_ENCODED_BYTES, size=len),
     )
     return found
-
-
-def _remember(key: Any, body: bytes) -> None:
-    with _ENCODED_LOCK:
-        answers = _encoded_answers()
-        answers[key] = body
-        total = sum(map(len, answers.values()))
-        while len(answers) > 1 and (
-            len(answers) > MAX_ENCODED_ANSWERS or total > MAX_ENCODED_BYTES
-        ):
-            total -= len(answers.popitem(last=False)[1])
 
 
 @bp.get("/episodes/<category>/<slug>")

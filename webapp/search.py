@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
 
 from indexer import Count, Overloaded, QueryError, SearchResult, all_values, overview
+from indexer.recent import Recent
 
 from .errors import ClientError, busy
 from .index import generation, logged_search
@@ -22,6 +21,7 @@ HOME_TOP = 12
 RENDERED_PAGES = "shownotes.rendered_pages"
 # Pages of a large index run to a quarter of a megabyte: the cache is bounded by size.
 MAX_RENDERED_BYTES = 16 * 1024 * 1024
+MAX_RENDERED_PAGES = 4096
 
 
 @bp.get("/")
@@ -62,36 +62,12 @@ def _page(result: SearchResult, popular: tuple[Count, ...]) -> Response:
     return response
 
 
-class RenderedPages:
+def _rendered() -> Recent[Any, bytes]:
     """Rendered result pages, as the API keeps its encoded answers: a repeated search is
-    neither laid out nor rendered again. Least recently used pages go first."""
-
-    def __init__(self, max_bytes: int = MAX_RENDERED_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self._pages: OrderedDict[Any, bytes] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> bytes | None:
-        with self._lock:
-            found = self._pages.get(key)
-            if found is not None:
-                self._pages.move_to_end(key)
-            return found
-
-    def put(self, key: Any, body: bytes) -> None:
-        with self._lock:
-            replaced = self._pages.pop(key, None)
-            self._bytes -= len(replaced) if replaced is not None else 0
-            self._pages[key] = body
-            self._bytes += len(body)
-            while self._bytes > self.max_bytes and len(self._pages) > 1:
-                _, dropped = self._pages.popitem(last=False)
-                self._bytes -= len(dropped)
-
-
-def _rendered() -> RenderedPages:
-    found: RenderedPages = current_app.extensions.setdefault(RENDERED_PAGES, RenderedPages())
+    neither laid out nor rendered again."""
+    found: Recent[Any, bytes] = current_app.extensions.setdefault(
+        RENDERED_PAGES, Recent(max_items=MAX_RENDERED_PAGES, max_size=MAX_RENDERED_BYTES, size=len)
+    )
     return found
 
 
