@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from builds import copy_index, sources_for
-from common import workload
+from common import fresh_workload, workload
 from generate import extra_episode
 
 from indexer import SearchIndex, SearchRequest, build_index
@@ -45,9 +45,11 @@ def popular_tags(index: SearchIndex) -> list[str]:
     return [tag for tag, _ in Counter({t: len(ids) for t, ids in sets.items()}).most_common(40)]
 
 
-def requests_for(index: SearchIndex, count: int) -> list[SearchRequest]:
+def requests_for(index: SearchIndex, count: int, *, new_words: bool = False) -> list[SearchRequest]:
+    tags = popular_tags(index)
+    queries = fresh_workload(index.path, tags, count) if new_words else workload(tags, count)
     out = []
-    for query in workload(popular_tags(index), count):
+    for query in queries:
         filters: dict[str, Any] = dict(query.filters)
         out.append(SearchRequest(q=query.q, **filters).validated())
     return out
@@ -79,13 +81,17 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--html", action="store_true", help="http: the HTML page, not JSON")
     parser.add_argument("--warm", action="store_true", help="http: answers already cached")
+    parser.add_argument(
+        "--new-words", action="store_true", help="search, json, http: each search a new word"
+    )
     args = parser.parse_args()
 
     if args.what in ("search", "json"):
         index = SearchIndex(args.index)
         generation = index.current()
-        searches = requests_for(index, args.count)
+        searches = requests_for(index, args.count, new_words=args.new_words)
         generation._search(searches[0])  # the thread's searcher, first-call effects
+        generation.forget_searches()
 
         def run() -> None:
             for request in searches:
@@ -100,7 +106,7 @@ def main() -> int:
         app = create_app({"INDEX_DIR": str(args.index), "TESTING": True})
         client = app.test_client()
         index = SearchIndex(args.index)
-        searches = requests_for(index, args.count)
+        searches = requests_for(index, args.count, new_words=args.new_words)
         prefix = "/search" if args.html else "/api/search"
         paths = [f"{prefix}?q={r.q}&tag={r.tag[0]}" for r in searches]
         client.get("/api/search?q=qqwarmup")

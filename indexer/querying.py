@@ -169,12 +169,12 @@ def complete_query(checked: CheckedQuery, reader: IndexReader, synonyms: Synonym
         for term in leaf._btexts(reader)  # noqa: SLF001 - the words the fuzzy term matches
     }
     prefixes = {str(leaf.text) for leaf in leaves if isinstance(leaf, Prefix)}
-    rewritten = _union_matchers(synonyms.expand(checked.query))
+    rewritten = union_matchers(synonyms.expand(checked.query))
     words |= synonyms.prose_alternatives(words)
     return ParsedQuery(checked.text, rewritten, frozenset(words), frozenset(prefixes))
 
 
-def _union_matchers(query: Query) -> Query:
+def union_matchers(query: Query) -> Query:
     """Have each `Or` merge its words' postings as it walks them.
 
     Below 5,000 documents Whoosh's automatic choice first reads every posting of every word
@@ -185,7 +185,7 @@ def _union_matchers(query: Query) -> Query:
         query.matcher_type = Or.DEFAULT_MATCHER
     if not query.is_leaf():
         for child in query.children():
-            _union_matchers(child)
+            union_matchers(child)
     return query
 
 
@@ -336,7 +336,7 @@ class ProseWords:
         self.analyzer = analyzer
         items = analyzer.items if isinstance(analyzer, CompositeAnalyzer) else []
         tokenizer = items[0] if items else None
-        self._pattern = (
+        self._pattern: re.Pattern[str] | None = getattr(analyzer, "word_pattern", None) or (
             tokenizer.expression
             if isinstance(tokenizer, RegexTokenizer) and not tokenizer.gaps
             else None

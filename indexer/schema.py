@@ -93,6 +93,9 @@ class ProseAnalyzer(Analyzer):
     """
 
     is_morph = True  # stems: `no_morph=True` leaves words whole, as StemFilter does
+    # Each word is found by this pattern and then changed on its own, so a word's analysed
+    # form can be remembered (`querying.ProseWords`).
+    word_pattern = WORDS
 
     def __call__(  # noqa: PLR0913 - Whoosh's tokenizer keywords
         self,

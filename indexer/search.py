@@ -49,6 +49,7 @@ from .querying import (
     highlight,
     make_parser,
     suggest,
+    union_matchers,
 )
 from .recent import Recent
 
@@ -411,7 +412,8 @@ class Generation:
         for part, moments in parts:
             if part is _NEVER:
                 continue
-            for docnum, score in _scored(self.searcher(), part):
+            # The parts are rebuilt queries: each Or gets the union matcher again.
+            for docnum, score in _scored(self.searcher(), union_matchers(part)):
                 episode_id, position = self._docs[docnum]
                 if moments is None or moments == (position >= 0):
                     yield score, episode_id, position
