@@ -466,7 +466,7 @@ HTTP_RUNS = (
     ("json_new_words", "JSON `/api/search`, every search new words (cold)"),
     ("json_uncached", "JSON `/api/search`, uncached answers, words seen with other tags"),
     ("json_warm", "JSON `/api/search`, warm"),
-    ("html_uncached", "HTML `/search`, uncached (cold)"),
+    ("html_uncached", "HTML `/search`, uncached answers, words seen with other tags"),
     ("html_warm", "HTML `/search`, warm"),
     ("ceiling_json", "ceiling app, JSON body"),
     ("ceiling_html", "ceiling app, HTML-size body"),

@@ -2,11 +2,11 @@
 
 `python loadtest/run.py` runs the same code for minutes on the real corpus (docs/RELIABILITY.md
 has its figures). Here the durations are a few seconds and the tolerances are wide enough for a
-loaded two-core machine: recovery to twice the steady p95 plus 50 ms. Beside a flood of refused
-queries the full run's promise, normal searches within 2x their steady p95, is broken (2.39x in
-docs/RELIABILITY.md) and a latency ratio between two moments of a shared machine flakes; what is
-asserted here instead is that refusals stay cheap: server CPU per request during the flood at
-most that of the steady mix. One server serves every test of the module, in order.
+loaded two-core machine: recovery to twice the steady p95 plus 50 ms. Beside the floods, the
+latency of normal searches relative to the steady mix is measured by the full run but not
+asserted here (between two moments of a shared machine it flakes); what is asserted instead is
+what the floods cost the server: refusals and shed costly queries stay cheap. One server serves
+every test of the module, in order.
 """
 
 from __future__ import annotations
