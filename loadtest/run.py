@@ -132,7 +132,7 @@ def summary(report: dict[str, Any]) -> str:
                 lines.append(
                     f"  {key}: {f['requests']} requests, {f['per_second']}/s, "
                     f"p50 {f['p50_ms']} ms, p95 {f['p95_ms']} ms, p99 {f['p99_ms']} ms, "
-                    f"5xx {f['server_errors']}, no answer {f['failed']}"
+                    f"5xx {f['server_errors']}, shed {f.get('shed', 0)}, no answer {f['failed']}"
                 )
         for key in (
             "switches", "recovered_after_s", "p95_windows_after_ms", "normal_p95_ratio",

@@ -56,7 +56,9 @@ def broken(result: load.Result) -> list[str]:
 def test_steady_mix_has_no_server_errors(steady: load.Result) -> None:
     overall = steady.figures["overall"]
     assert broken(steady) == [], overall
-    assert overall["requests"] > 100 and overall["statuses"] == {"200": overall["requests"]}
+    assert overall["requests"] > 100
+    # Every answer a 200, but for a prefix search of the mix shed under load (503, by design).
+    assert overall["statuses"].get("200", 0) + overall["shed"] == overall["requests"], overall
     kinds = steady.figures["by_kind"]
     assert kinds["search"]["requests"] > kinds["episode"]["requests"] > kinds["api"]["requests"]
 
@@ -109,7 +111,8 @@ def test_costly_queries_cause_no_server_errors(costly_flood: load.Result) -> Non
     assert kept["zero server errors"] and kept["refused queries answered 400/414"], (
         costly_flood.figures
     )
-    assert kept["every normal search answered 200"], costly_flood.figures
+    # The mix's own prefix searches may be shed beside the flood; every other one is answered.
+    assert kept["every plain normal search answered 200"], costly_flood.figures
     # Some costly queries are answered: the share is for them, not a ban.
     assert costly_flood.figures["costly_allowed"]["requests"] > 0, costly_flood.figures
 
