@@ -9,7 +9,6 @@ segment files (`mapped.py`); a replaced generation is closed once it has been ou
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import os
@@ -25,9 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh.index import Index
-from whoosh.query.compound import And, AndMaybe, AndNot, DisjunctionMax, Or, Require
-from whoosh.query.qcore import Every, NullQuery, Query
-from whoosh.query.wrappers import Not, WrappingQuery
+from whoosh.query.qcore import Query
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.spelling import ListCorrector
@@ -37,6 +34,17 @@ from .admission import CostlyGate, unlimited
 from .catalog import FACETS, Catalog, facet_values
 from .errors import IndexCorrupt, NotFound, ParameterError, QueryError
 from .mapped import SharedMapStorage
+from .matching import (
+    ALWAYS,
+    EPISODE_FIELDS,
+    MOMENT_FIELDS,
+    NEVER,
+    EpisodeLevel,
+    documents_query,
+    documents_suffice,
+    query_part,
+    scored,
+)
 from .models import Episode, Segment
 from .querying import (
     CheckedQuery,
@@ -371,17 +379,17 @@ class Generation:
     def _match(self, query: Query) -> _Matches:
         matches = _Matches()
         episode_docs: dict[str, float] = {}
-        for score, episode_id, position in self._documents(_documents_query(query)):
+        for score, episode_id, position in self._documents(documents_query(query)):
             if position < 0:
                 episode_docs[episode_id] = score or 0.0
             else:
                 matches.episode_scores.setdefault(episode_id, 0.0)
                 matches.segment_scores.setdefault(episode_id, {})[position] = score or 0.0
-        if _documents_suffice(query):
+        if documents_suffice(query):
             matches.episode_scores.update(episode_docs)
             return matches
         # The whole episode is what `body` names: answered from each word's hits, in sets.
-        whole = _EpisodeLevel(self)
+        whole = EpisodeLevel(self.searcher(), self.catalog.all_ids, self._docs)
         for episode_id in whole.episodes(query):
             found = episode_docs.get(episode_id)
             if found is None and episode_id not in matches.segment_scores:
@@ -405,15 +413,15 @@ class Generation:
         is searched with the query's part that can match it: smaller unions for Whoosh to walk,
         the same scores (a leaf that cannot match adds nothing).
         """
-        moment, episode = _part(query, _MOMENT), _part(query, _EPISODE)
+        moment, episode = query_part(query, MOMENT_FIELDS), query_part(query, EPISODE_FIELDS)
         parts: list[tuple[Query, bool | None]] = [(moment, True), (episode, False)]  # type: ignore[list-item]
-        if moment is None or episode is None or _ALWAYS in (moment, episode):
+        if moment is None or episode is None or ALWAYS in (moment, episode):
             parts = [(query, None)]  # searched whole, as Whoosh would
-        for part, moments in parts:
-            if part is _NEVER:
+        for piece, moments in parts:
+            if piece is NEVER:
                 continue
             # The parts are rebuilt queries: each Or gets the union matcher again.
-            for docnum, score in _scored(self.searcher(), union_matchers(part)):
+            for docnum, score in scored(self.searcher(), union_matchers(piece)):
                 episode_id, position = self._docs[docnum]
                 if moments is None or moments == (position >= 0):
                     yield score, episode_id, position
@@ -668,171 +676,6 @@ class SearchIndex:
             self._current = None
 
 
-_SPLITTABLE = (And, Or, DisjunctionMax)
-
-
-_MOMENT = frozenset({"text"})
-_EPISODE = frozenset(name for name in schema.SEARCH_FIELDS if name != "text")
-_NEVER = NullQuery
-_ALWAYS = Every()
-
-
-def _part(query: Query, fields: frozenset[str]) -> Query | None:
-    """`query` as it reads for documents that have only `fields`: other leaves never match.
-
-    `_NEVER` when nothing can match, `_ALWAYS` when everything does, None when a part would
-    not score as the whole does (then the whole query is searched).
-    """
-    if query.is_leaf():
-        name = getattr(query, "fieldname", None)
-        return query if name is None or name in fields else _NEVER
-    if isinstance(query, Not):
-        inner = _part(query.query, fields)
-        if inner is None:
-            return None
-        return _ALWAYS if inner is _NEVER else _NEVER if inner is _ALWAYS else Not(inner)
-    if isinstance(query, AndNot):
-        a, b = _part(query.a, fields), _part(query.b, fields)
-        if a is None or b is None or a is _ALWAYS:
-            return None
-        if a is _NEVER or b is _ALWAYS:
-            return _NEVER
-        if b is _NEVER:
-            return a
-        part = copy.copy(query)
-        part.a, part.b, part.subqueries = a, b, (a, b)
-        return part
-    if isinstance(query, And | Or | DisjunctionMax) and type(query) in _SPLITTABLE:
-        children = [_part(child, fields) for child in query.children()]
-        if any(child is None or child is _ALWAYS for child in children):
-            return None
-        kept = [child for child in children if child is not _NEVER]
-        if isinstance(query, And) and len(kept) < len(children):
-            return _NEVER
-        if not kept:
-            return _NEVER
-        if len(kept) == len(children) and all(
-            new is old for new, old in zip(kept, query.children(), strict=True)
-        ):
-            return query
-        fewer = copy.copy(query)
-        fewer.subqueries = kept  # type: ignore[assignment]
-        return fewer
-    return None
-
-
-def _documents_query(query: Query) -> Query:
-    """The query for Whoosh's documents: `body` is never written, so ORs leave it out."""
-    if query.is_leaf():
-        return query
-    if isinstance(query, Or):
-        kept = [child for child in query.children() if _fields(child) != {"body"}]
-        if kept and len(kept) < len(query.subqueries):
-            query = copy.copy(query)
-            query.subqueries = kept
-    return query.apply(_documents_query)
-
-
-def _fields(query: Query) -> set[str | None]:
-    if query.is_leaf():
-        return {getattr(query, "fieldname", None)}
-    return set().union(*(_fields(child) for child in query.children()))
-
-
-def _documents_suffice(query: Query) -> bool:
-    """Whether the documents' own hits are the episodes': a plain OR of words, as typed.
-
-    Each word is searched in `body` beside `text`, `intro` and `description`, which hold
-    everything `body` stands for, so only an AND (or NOT) across moments, or `body:` typed
-    alone, needs the whole episode (`_EpisodeLevel`).
-    """
-    if query.is_leaf():
-        return getattr(query, "fieldname", None) != "body"
-    if not isinstance(query, Or | DisjunctionMax):
-        return False
-    children = list(query.children())
-    fields = {getattr(child, "fieldname", None) for child in children if child.is_leaf()}
-    for child in children:
-        if child.is_leaf():
-            if getattr(child, "fieldname", None) == "body" and "text" not in fields:
-                return False
-        elif not _documents_suffice(child):
-            return False
-    return True
-
-
-class _EpisodeLevel:
-    """A query answered per episode, as if each episode were one document.
-
-    That document has the episode document's fields, and `body`: its intro, description and
-    every moment's text. `text` (`moment:`) stays per moment: the segment hits answer it. Each
-    word's documents are found in the index (no scoring) and combined per episode in sets.
-    """
-
-    def __init__(self, generation: Generation) -> None:
-        self._generation = generation
-        self._searcher = generation.searcher()
-        self._all = generation.catalog.all_ids
-        self._mentions: list[tuple[float, Counter[str]]] = []
-        self._found: dict[str, Counter[str]] = {}
-
-    def episodes(self, query: Query) -> set[str]:
-        if isinstance(query, Not):
-            return set(self._all - self.episodes(query.query))
-        if isinstance(query, AndNot):
-            return self.episodes(query.a) - self.episodes(query.b)
-        if isinstance(query, AndMaybe):
-            return self.episodes(query.a)
-        if isinstance(query, And | Require):
-            found: set[str] | None = None
-            for child in query.children():
-                found = self.episodes(child) if found is None else found & self.episodes(child)
-                if not found:
-                    break
-            return found or set()
-        if isinstance(query, Or | DisjunctionMax | WrappingQuery):
-            return set().union(*(self.episodes(child) for child in query.children()))
-        return self._leaf(query)
-
-    def _leaf(self, query: Query) -> set[str]:
-        field_name = getattr(query, "fieldname", None)
-        if field_name == "text":
-            return set()  # a moment's own words: the segment hits have them
-        if field_name != "body":
-            return set(self._documents_of(query))
-        mentions: Counter[str] = Counter()
-        for name in ("text", *schema.BODY_EPISODE_FIELDS):
-            part = copy.copy(query)
-            part.fieldname = name  # type: ignore[attr-defined]
-            mentions.update(self._documents_of(part))
-        if mentions:
-            self._mentions.append((_idf(len(self._all), len(mentions)), mentions))
-        return set(mentions)
-
-    def _documents_of(self, query: Query) -> Counter[str]:
-        """How many documents of each episode match, found without scoring them."""
-        key = str(query)  # a word's intro and description are also asked for by `body`
-        found = self._found.get(key)
-        if found is None:
-            docs = self._generation._docs  # noqa: SLF001 - the generation's own map
-            found = Counter(docs[docnum][0] for docnum in self._searcher.docs_for_query(query))
-            self._found[key] = found
-        return found
-
-    def spread(self, episode_id: str) -> float:
-        """BM25's shape over the moments: for each word, idf x n / (n + 1)."""
-        return sum(_saturated(idf, mentions.get(episode_id, 0)) for idf, mentions in self._mentions)
-
-
-def _idf(episodes: int, with_word: int) -> float:
-    return 1.0 + math.log(episodes / (with_word + 1))
-
-
-def _saturated(idf: float, mentions: int) -> float:
-    """A word's weight for an episode by how many of its moments mention it, as BM25 counts."""
-    return idf * mentions / (mentions + 1) * schema.FIELD_BOOSTS["body"]
-
-
 class _DocumentMap:
     """Each document number's episode id and segment position (-1 for the episode itself).
 
@@ -878,21 +721,6 @@ def _approximate_size(result: SearchResult) -> int:
     moments = sum(len(hit.segments) for hit in result.hits)
     highlights = sum(len(s.highlight) for hit in result.hits for s in hit.segments)
     return 1_000 + 100 * values + 100 * moments + highlights
-
-
-def _scored(searcher: Searcher, query: Query) -> Iterator[tuple[int, float]]:
-    """Every matching document number and its score, in no particular order.
-
-    `Searcher.search(limit=None)` does the same walk but also keeps a set of the documents and
-    sorts them all by score; every match is wanted here and ordered later by episode.
-    """
-    context = searcher.context()
-    for leaf, offset in searcher.leaf_searchers():
-        # As the collector does first: drop the parts that cannot match (absent words).
-        matcher = query.matcher(leaf, context).replace(0)
-        while matcher.is_active():
-            yield offset + matcher.id(), matcher.score()
-            matcher.next()
 
 
 def _check_fields(names: Iterable[str]) -> None:
