@@ -384,3 +384,48 @@ def test_forgetting_searches_answers_the_same_cold(sample: SearchIndex) -> None:
     generation.forget_searches()
     again = generation.search(request)
     assert again == first and again is not first
+
+
+TRICKY_PLAIN = ["The Redis", "NéVOLA Jönsson", "a b c", "x", "123 go", "the of and", "Docker  K8s"]
+
+
+def _plain_and_parsed(index_dir: Path) -> Iterator[tuple[str, object, object]]:
+    import json
+    import random
+
+    from indexer.querying import plain_words_query
+
+    live = SearchIndex(index_dir)
+    try:
+        generation = live.current()
+        words = [w for w in json.loads((generation.path / "words.json").read_text()) if w.isalnum()]
+        pairs = [" ".join(random.Random(n).sample(words, 2)) for n in range(500)]
+        for text in [*words, *pairs, *TRICKY_PLAIN]:
+            built = plain_words_query(text, generation._schema)  # noqa: SLF001
+            assert built is not None, text
+            yield text, built, generation._parser.parse(text)  # noqa: SLF001
+    finally:
+        live.close()
+
+
+def test_plain_words_are_built_as_the_parser_builds_them(sample_index: Path) -> None:
+    checked = 0
+    for text, built, parsed in _plain_and_parsed(sample_index):
+        assert built == parsed, text
+        checked += 1
+    assert checked > 500
+
+
+def test_plain_words_of_the_real_corpus_too(corpus_index: Path) -> None:
+    assert all(built == parsed for _, built, parsed in _plain_and_parsed(corpus_index))
+
+
+@pytest.mark.parametrize(
+    "text", ["redis AND docker", "NOT redis", "title:redis", "redis*", "node.js", "zero-downtime",
+             '"load balancer"', "redis~1", "(redis)", "a_b"],
+)  # fmt: skip
+def test_anything_but_plain_words_goes_to_the_parser(sample: SearchIndex, text: str) -> None:
+    from indexer.querying import plain_words_query
+
+    generation = sample.current()
+    assert plain_words_query(text, generation._schema) is None  # noqa: SLF001
