@@ -120,15 +120,6 @@ def check_text(text: str) -> str:
     )
 
 
-def parse_query(
-    text: str,
-    parser: QueryParser,
-    reader: IndexReader,
-    synonyms: SynonymMap,
-) -> ParsedQuery:
-    return complete_query(check_query(text, parser, reader), reader, synonyms)
-
-
 def check_query(text: str, parser: QueryParser, reader: IndexReader) -> CheckedQuery:
     """The query parsed and checked against every bound; cheap, so refusals come first."""
     text = check_text(text)

@@ -7,7 +7,6 @@ same everywhere and a bad one is refused the same way (a 400, never a 500).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from werkzeug.datastructures import MultiDict
 
@@ -60,7 +59,3 @@ def integer(args: MultiDict[str, str], name: str, default: int) -> int:
     if len(raw.lstrip("0")) > MAX_DIGITS:
         raise ClientError(f"{name} is far too large")
     return int(raw)
-
-
-def with_page(request: SearchRequest, page: int) -> SearchRequest:
-    return replace(request, page=page)
