@@ -3,6 +3,8 @@
 Every cache of the project is one of these: a generation's answers, parsed queries, matches
 and moments shown (`indexer.search`), and the web app's encoded answers and rendered pages.
 Each is bounded by a number of entries and, where entries vary in size, by their total size.
+Caches read on every line of a page (a moment's words, a tag's link) are plain dicts emptied
+when full instead (`remembered`): no lock, no order to keep, and refilled in a few pages.
 """
 
 from __future__ import annotations
@@ -14,6 +16,20 @@ from typing import Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
+
+
+def remembered(cache: dict[K, V], key: K, make: Callable[[], V], *, limit: int) -> V:
+    """`cache[key]`, made with `make()` when missing; the cache is emptied when it holds `limit`.
+
+    Safe across threads without a lock: two threads may both make a value, and either is kept.
+    """
+    found = cache.get(key)
+    if found is None:
+        found = make()
+        if len(cache) >= limit:
+            cache.clear()
+        cache[key] = found
+    return found
 
 
 class Recent(Generic[K, V]):

@@ -59,7 +59,7 @@ from .querying import (
     suggest,
     union_matchers,
 )
-from .recent import Recent
+from .recent import Recent, remembered
 
 SORTS = ("relevance", "newest", "oldest")
 MODES = ("all", "any")
@@ -579,14 +579,13 @@ class Generation:
 
     def mentions(self, segment: Segment, episode_id: str, parsed: ParsedQuery) -> bool:
         """Whether the segment's text has any of the query's words (or prefixes)."""
-        key = (episode_id, segment.position)
-        words = self._segment_words.get(key)
-        if words is None:
-            # Kept per generation (bounded): listing moments must not re-analyse every answer.
-            words = self.prose_words.words(segment.plain)
-            if len(self._segment_words) >= CACHED_SEGMENT_WORDS:
-                self._segment_words.clear()  # simpler than LRU order, and safe across threads
-            self._segment_words[key] = words
+        # Kept per generation (bounded): listing moments must not re-analyse every answer.
+        words = remembered(
+            self._segment_words,
+            (episode_id, segment.position),
+            lambda: self.prose_words.words(segment.plain),
+            limit=CACHED_SEGMENT_WORDS,
+        )
         if words & parsed.words:
             return True
         return any(w.startswith(p) for p in parsed.prefixes for w in words)

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from indexer.recent import Recent
+from indexer.recent import Recent, remembered
 
 
 def test_the_least_recently_used_entry_goes_first() -> None:
@@ -53,3 +53,18 @@ def test_threads_share_one_map() -> None:
         thread.join()
     assert len(recent) <= 50 and recent.total_size <= 1000
     assert recent.total_size == sum(recent.get(k) or 0 for k in list(recent._entries))  # noqa: SLF001
+
+
+def test_remembered_makes_once_and_empties_when_full() -> None:
+    made: list[str] = []
+
+    def make(key: str) -> str:
+        made.append(key)
+        return key.upper()
+
+    cache: dict[str, str] = {}
+    assert remembered(cache, "a", lambda: make("a"), limit=2) == "A"
+    assert remembered(cache, "a", lambda: make("a"), limit=2) == "A"
+    remembered(cache, "b", lambda: make("b"), limit=2)
+    remembered(cache, "c", lambda: make("c"), limit=2)  # full: emptied, then "c" kept
+    assert made == ["a", "b", "c"] and cache == {"c": "C"}

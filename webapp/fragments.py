@@ -10,6 +10,7 @@ from flask import Flask, current_app, request
 from markupsafe import Markup
 
 from indexer import Episode
+from indexer.recent import remembered
 
 from .index import generation
 
@@ -27,14 +28,12 @@ def episode_part(macro: str, episode: Episode) -> Markup:
         FRAGMENTS, {}
     )
     key = (generation().name, request.script_root, macro, episode.id)
-    found = known.get(key)
-    if found is None:
-        module = current_app.jinja_env.get_template("_macros.html").module
-        found = Markup(getattr(module, macro)(episode))
-        if len(known) >= MAX_FRAGMENTS:
-            known.clear()
-        known[key] = found
-    return found
+    return remembered(known, key, lambda: _render(macro, episode), limit=MAX_FRAGMENTS)
+
+
+def _render(macro: str, episode: Episode) -> Markup:
+    module = current_app.jinja_env.get_template("_macros.html").module
+    return Markup(getattr(module, macro)(episode))
 
 
 def init_app(app: Flask) -> None:

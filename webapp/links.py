@@ -12,6 +12,7 @@ from flask import Flask, current_app, g, request, url_for
 from indexer import Episode, SearchRequest, Segment
 from indexer import documents as docs
 from indexer.markup import markdown_to_plain
+from indexer.recent import remembered
 
 from .markup import safe_href
 
@@ -38,13 +39,7 @@ def value_url(facet: str, value: str) -> str:
     # A results page links each hit's tags and guests: the same few hundred URLs, page after page.
     known: dict[tuple[str, str, str], str] = current_app.extensions.setdefault(VALUE_URLS, {})
     key = (request.script_root, facet, value)
-    found = known.get(key)
-    if found is None:
-        found = _value_url(facet, value)
-        if len(known) >= MAX_VALUE_URLS:
-            known.clear()
-        known[key] = found
-    return found
+    return remembered(known, key, lambda: _value_url(facet, value), limit=MAX_VALUE_URLS)
 
 
 def _value_url(facet: str, value: str) -> str:
