@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from webtools import BAKERY, WEATHER, find, hrefs, text
 from werkzeug.test import TestResponse
@@ -382,3 +384,41 @@ def test_facet_links_keep_the_other_filters_in_order(client: FlaskClient) -> Non
         assert query["q"] == ["docker"] and query["tag"][0] == "postgres"
         assert query["year"] == ["2024"] and query["sort"] == ["newest"] and "page" not in query
         assert href.index("tag=postgres") < href.rindex("tag=") < href.index("year=")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "q=deploy",
+        "q=deploy&tag=docker&guest=nick-janetakis",
+        "q=redis&tag=docker&tag=postgres&tag_mode=any&sort=newest&page=2",
+        "library=flask&year=2024&category=podcast",
+        "q=a+b%26c&tag=docker&library_mode=any",
+    ],
+)
+def test_facet_links_are_the_toggled_searches(app: Flask, query: str) -> None:
+    """Each facet link is built from pre-encoded parts; it must be `search_url(toggle)` exactly."""
+    from urllib.parse import urlencode
+
+    from webapp.index import generation
+    from webapp.links import query_string, search_url
+    from webapp.params import search_request
+    from webapp.views import search_page
+
+    with app.test_request_context(f"/search?{query}"):
+        from flask import request
+
+        result = generation().search(search_request(request.args))
+        page = search_page(result)
+        assert any(group.top for group in page.facets)
+        expected = {
+            (name, value.value): search_url(value.toggle)
+            for name, values in result.facets.items()
+            for value in values
+        }
+        for group in page.facets:
+            for link in (*group.top, *group.more):
+                assert link.toggle_url == expected[(group.name, link.value)]
+        pairs = result.request.params()
+        assert query_string(pairs) == urlencode(pairs)
